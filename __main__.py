@@ -1,0 +1,5 @@
+"""Entry point for `python -m skiff`."""
+
+from skiff.agent.cli import main
+
+raise SystemExit(main())
