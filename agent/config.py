@@ -136,7 +136,9 @@ class ModelSpec:
         """The GGUF file of an in-process model; `package:PKG/FILE` finds FILE in an installed package."""
         raw = self.model.path
         if not raw:
-            raise ConfigError(f"{self.source}: providers.{self.provider_name}.models[{self.model.id}].path is missing")
+            raise ConfigError(
+                f"{self.source}: providers.{self.provider_name}.models[{self.model.id}].path is missing"
+            )
         if raw.startswith("package:"):
             return package_file(raw.removeprefix("package:"))
         return Path(os.path.expanduser(raw))
@@ -200,7 +202,7 @@ def format_validation_error(exc: ValidationError) -> str:
 class Registry:
     """All known models: the shipped file merged with the user's, each provider tagged with its source."""
 
-    def __init__(self, shipped: Path | None = None, user: Path | None | Literal["auto"] = "auto") -> None:
+    def __init__(self, shipped: Path | None = None, user: Path | Literal["auto"] | None = "auto") -> None:
         self.shipped_path = shipped or shipped_models_file()
         self.user_path = user_models_file() if user == "auto" else user
         base = load_file(self.shipped_path)
@@ -241,7 +243,9 @@ class Registry:
         model = next((m for m in provider.models if m.id == model_id), None)
         if model is None:
             raise ConfigError(f"unknown model '{ref}': provider '{provider_name}' has no model '{model_id}'")
-        return ModelSpec(ref, provider_name, provider, model, self._profile(model), self.sources[provider_name])
+        return ModelSpec(
+            ref, provider_name, provider, model, self._profile(model), self.sources[provider_name]
+        )
 
     def _profile(self, model: ModelEntry) -> Profile:
         if model.profile is None:

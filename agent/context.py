@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -51,4 +53,56 @@ class RequestContext:
 
 def numbered(lines: list[str], first: int) -> str:
     """Lines prefixed with 1-based line numbers, starting at `first` (0-based)."""
-    return "\n".join(f"{first + i + 1:>4}| {line.rstrip(chr(10)).rstrip(chr(13))}" for i, line in enumerate(lines))
+    return "\n".join(
+        f"{first + i + 1:>4}| {line.rstrip(chr(10)).rstrip(chr(13))}" for i, line in enumerate(lines)
+    )
+
+
+def infer_context(root: Path, instruction: str) -> RequestContext | None:
+    """For headless requests: the file the instruction is about, when it names one.
+
+    A workspace-relative path or file name mentioned in the instruction wins; otherwise a function or
+    class named like `mean()` that is defined in exactly one source file.
+    """
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and not _ignored(p.relative_to(root))][:2000]
+    words = set(re.findall(r"[\w./-]+", instruction))
+    for p in files:
+        rel = p.relative_to(root).as_posix()
+        if rel in words or p.name in words:
+            return RequestContext(path=rel)
+    names = re.findall(r"\b([A-Za-z_]\w*)\(\)", instruction) + re.findall(r"`([A-Za-z_]\w*)`", instruction)
+    for name in names:
+        pattern = re.compile(rf"^\s*(?:async\s+def|def|class|function|fn|func)\s+{re.escape(name)}\b", re.M)
+        hits = []
+        for p in files:
+            if p.suffix not in SOURCE_SUFFIXES:
+                continue
+            try:
+                if pattern.search(p.read_text(encoding="utf-8", errors="replace")):
+                    hits.append(p)
+            except OSError:
+                continue
+        if len(hits) == 1:
+            return RequestContext(path=hits[0].relative_to(root).as_posix())
+    return None
+
+
+SOURCE_SUFFIXES = {
+    ".py",
+    ".js",
+    ".ts",
+    ".tsx",
+    ".jsx",
+    ".go",
+    ".rs",
+    ".rb",
+    ".java",
+    ".c",
+    ".h",
+    ".cpp",
+    ".lua",
+}
+
+
+def _ignored(rel: Path) -> bool:
+    return any(p.startswith(".") or p in {"node_modules", "__pycache__", "build", "dist"} for p in rel.parts)

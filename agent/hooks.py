@@ -32,6 +32,7 @@ class ModelCall:
 
     request: ChatRequest
     max_reasoning_tokens: int | None = None  # the loop stops the stream when reasoning exceeds it
+    quiet: bool = False  # an internal step (tool routing): its text and thoughts are not streamed to the user
 
 
 @dataclass
@@ -49,9 +50,10 @@ class ModelReply:
 class Retry:
     """Drop the reply and ask again; `correction` is shown to the model for the next call only."""
 
-    correction: str
+    correction: str  # empty: nothing is added to the next call
     reason: str
     extra: dict[str, Any] = field(default_factory=dict)  # request.extra overrides for the retried call
+    counted: bool = True  # False: an internal step (tool routing), not a correction: no retry budget used
 
 
 @dataclass
@@ -73,6 +75,7 @@ class TurnState:
     tokenizer: Tokenizer
     context_limit: int
     emit: Subscriber
+    provider_name: str = ""  # Provider.name: "llama-cpp" (in-process), "openai" (HTTP), "scripted"
     model_calls: int = 0
     retries: int = 0
     tool_events: list[ToolEvent] = field(default_factory=list)

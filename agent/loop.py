@@ -145,6 +145,7 @@ class Session:
             tokenizer=tokenizer,
             context_limit=self.options.context_limit,
             emit=subscriber,
+            provider_name=self.provider.name,
         )
         totals = Usage()
         rates: list[float] = []
@@ -162,6 +163,7 @@ class Session:
                 if retry is not None:
                     continue
                 self.history.append(reply.message)
+                turn.retries = 0  # the retry bound applies per bad reply; turn_cap bounds the turn
                 if reply.message.tool_calls:
                     for call in reply.message.tool_calls:
                         await self._run_tool(call, turn, subscriber)
@@ -176,7 +178,9 @@ class Session:
             subscriber(ErrorEvent(error, recoverable=True))
         except asyncio.CancelledError:
             self._close_dangling_calls(history_start)
-            self.last_result = TurnResult("cancelled", None, turn.final_text, totals, model_calls=turn.model_calls)
+            self.last_result = TurnResult(
+                "cancelled", None, turn.final_text, totals, model_calls=turn.model_calls
+            )
             raise
         proposal = Proposal.from_overlay(overlay, summary=turn.final_text)
         if not proposal.empty:
@@ -200,7 +204,7 @@ class Session:
             max_tokens=self.options.max_output_tokens,
             extra=dict(turn.notes.pop("retry_extra", {})),
         )
-        call = ModelCall(request, max_reasoning_tokens=self.profile.thinking_budget or None)
+        call = ModelCall(request)  # the thinking_budget mechanism sets max_reasoning_tokens
         for m in self.mechanisms:
             await m.before_model_call(call, turn)
         request.messages = wire_messages(request.messages, self.profile.tool_call_format)
@@ -221,10 +225,11 @@ class Session:
                 pieces += bool(delta.text or delta.reasoning or delta.tool_calls)
                 if delta.usage:
                     usage = delta.usage
-                if text:
+                if text and not call.quiet:
                     subscriber(TextDelta(text))
                 if thought:
-                    subscriber(ThoughtDelta(thought))
+                    if not call.quiet:
+                        subscriber(ThoughtDelta(thought))
                     reasoning_tokens += counter.count(thought)
                     if call.max_reasoning_tokens is not None and reasoning_tokens > call.max_reasoning_tokens:
                         truncated = True
@@ -252,12 +257,14 @@ class Session:
             retry = await m.after_model_call(reply, turn)
             if retry is None:
                 continue
-            if turn.retries >= self.profile.retries:
-                turn.fire(m.name, f"retry limit reached; keeping the reply ({retry.reason})")
-                return None
-            turn.retries += 1
+            if retry.counted:
+                if turn.retries >= self.profile.retries:
+                    turn.fire(m.name, f"retry limit reached; keeping the reply ({retry.reason})")
+                    continue  # later mechanisms still see (and may repair) the kept reply
+                turn.retries += 1
             turn.fire(m.name, retry.reason, correction=retry.correction)
-            turn.transient.append(Message("user", retry.correction))
+            if retry.correction:
+                turn.transient.append(Message("user", retry.correction))
             if retry.extra:
                 turn.notes.setdefault("retry_extra", {}).update(retry.extra)
             return retry
@@ -275,7 +282,9 @@ class Session:
             proceed = _wrap(m, turn, proceed)
         result = await proceed(call)
         turn.tool_events.append(ToolEvent(call, result))
-        subscriber(ToolCallFinished(call.id, call.name, "completed" if result.ok else "failed", result.output))
+        subscriber(
+            ToolCallFinished(call.id, call.name, "completed" if result.ok else "failed", result.output)
+        )
         content = result.output if result.ok else f"Error ({result.error}): {result.output}"
         self.history.append(Message("tool", content, tool_call_id=call.id, name=call.name))
 
@@ -292,7 +301,9 @@ class Session:
         for m in list(self.history[history_start:]):
             for c in m.tool_calls:
                 if c.id not in answered:
-                    self.history.append(Message("tool", "Cancelled by the user.", tool_call_id=c.id, name=c.name))
+                    self.history.append(
+                        Message("tool", "Cancelled by the user.", tool_call_id=c.id, name=c.name)
+                    )
 
 
 def _wrap(mechanism: Mechanism, turn: TurnState, inner: Any) -> Any:

@@ -7,6 +7,7 @@ server and the CLI share them.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,7 @@ class FileChange:
                 )
             shift = start - hunk.base_start
             new_hunks.append(_hunk(hunk.id, lines, start, start + len(hunk.old_lines), hunk.new_lines))
-        for a, b in zip(new_hunks, new_hunks[1:], strict=False):
+        for a, b in itertools.pairwise(new_hunks):
             if a.base_start + len(a.old_lines) > b.base_start:
                 raise ProposalConflict(f"hunks {a.id} and {b.id} of {self.path} overlap after the edit")
         rebased = FileChange(self.path, self.abs_path, current, None, new_hunks)
@@ -157,7 +158,9 @@ class Proposal:
         return {"id": self.id, "summary": self.summary, "files": [c.to_dict() for c in self.changes]}
 
 
-def make_change(path: str, abs_path: Path, base: str | None, new: str | None, start_id: int = 1) -> FileChange:
+def make_change(
+    path: str, abs_path: Path, base: str | None, new: str | None, start_id: int = 1
+) -> FileChange:
     """A FileChange with one hunk per changed block; hunk ids are `h<N>` numbered from start_id."""
     a, b = split_lines(base or ""), split_lines(new or "")
     hunks = []

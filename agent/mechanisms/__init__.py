@@ -35,5 +35,7 @@ def mechanism_class(name: str) -> type[Mechanism]:
 
 
 def load_mechanisms(profile: Profile) -> list[Mechanism]:
-    """Instances of the mechanisms the profile turns on, in ALL_MECHANISMS order."""
-    return [mechanism_class(name)(profile) for name in ALL_MECHANISMS if name in profile.mechanisms]
+    """Instances of the mechanisms the profile turns on, in ALL_MECHANISMS order (`toolRouting: true` also
+    turns on tool_routing)."""
+    on = set(profile.mechanisms) | ({"tool_routing"} if profile.tool_routing else set())
+    return [mechanism_class(name)(profile) for name in ALL_MECHANISMS if name in on]

