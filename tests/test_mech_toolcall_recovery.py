@@ -16,9 +16,9 @@ from skiff.agent.messages import Message, ToolCall
 from skiff.agent.providers.base import ChatRequest
 from skiff.agent.providers.scripted import ScriptedProvider
 from skiff.agent.tokens import cl100k
+from skiff.agent.toolcalls import toolcall_json_schema
 from skiff.agent.tools.base import ToolContext, ToolRegistry, ToolResult
 from skiff.agent.tools.defaults import default_tools
-from skiff.agent.toolcalls import toolcall_json_schema
 from skiff.agent.workspace import Overlay, Workspace
 
 STATS = "def mean(xs):\n    return sum(xs) / len(xs)\n"

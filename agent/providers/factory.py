@@ -48,6 +48,6 @@ def make_provider(spec: ModelSpec, replies: list[ReplySpec] | None = None) -> Pr
         if replies is not None:
             return ScriptedProvider(replies)
         if _extra(spec.model, "replies") is None:
-            raise ConfigError(f"{where}.models[{spec.model.id}].replies: a 'scripted' model needs a replies list")
+            raise ConfigError(f"{where}.models[{spec.model.id}]: a 'scripted' model needs a replies list")
         return from_model_entry(spec.model.model_extra or {})
     raise ConfigError(f"{where}.api: unknown api '{api}'")
