@@ -2,7 +2,8 @@
 
 - before_model_call: shape the request (inject skills, trim context, route tools, set budgets).
 - after_model_call: inspect the reply; repair it in place (recover text tool calls) or return a Retry that
-  drops the reply and asks again with a correction (bounded by the profile's retries).
+  drops the reply and asks again with a correction (bounded by the profile's retries; an uncounted Retry,
+  such as a tool-routing step, uses none of them).
 - around_tool_call: wrap a tool execution (middleware; call `proceed` to run the tool).
 - turn_end: when the model gives a final answer; return a message to continue the turn, else None.
 

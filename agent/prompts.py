@@ -38,7 +38,9 @@ def compact_signature(schema: dict[str, Any]) -> str:
     return f"- {fn['name']}({', '.join(args)}): {fn.get('description', '')}"
 
 
-def system_prompt(root: str, tools: ToolRegistry, tool_call_format: str, names: list[str] | None = None) -> str:
+def system_prompt(
+    root: str, tools: ToolRegistry, tool_call_format: str, names: list[str] | None = None
+) -> str:
     """The system prompt; tools are described in it unless the backend receives them natively."""
     prompt = BASE_PROMPT.format(root=root)
     if tool_call_format != "native":
@@ -60,7 +62,8 @@ def wire_messages(messages: list[Message], tool_call_format: str) -> list[Messag
     for m in messages:
         if m.role == "assistant" and m.tool_calls:
             calls = "\n".join(
-                "```json\n" + json.dumps({"name": c.name, "arguments": c.arguments}) + "\n```" for c in m.tool_calls
+                "```json\n" + json.dumps({"name": c.name, "arguments": c.arguments}) + "\n```"
+                for c in m.tool_calls
             )
             text = f"{m.content.strip()}\n{calls}".strip()
             out.append(Message("assistant", text))
