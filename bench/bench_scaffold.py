@@ -1,0 +1,82 @@
+"""Scaffold overhead per turn: the agent loop around a scripted model, against the bare model stream."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from skiff.agent.config import ALL_MECHANISMS, Profile
+from skiff.agent.loop import Session, SessionOptions
+from skiff.agent.providers.base import ChatRequest
+from skiff.agent.providers.scripted import ScriptedProvider
+from skiff.agent.workspace import Workspace
+
+SOURCE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(200))
+REPLIES: list[object] = [
+    {"tool_calls": [{"name": "read", "arguments": {"path": "mod.py", "limit": 50}}]},
+    {"tool_calls": [{"name": "grep", "arguments": {"pattern": "def f1[0-9]"}}]},
+    {
+        "tool_calls": [
+            {
+                "name": "edit",
+                "arguments": {
+                    "path": "mod.py",
+                    "old_string": "def f7(x):\n    return x + 7",
+                    "new_string": "def f7(x):\n    return x * 7",
+                },
+            }
+        ]
+    },
+    "Changed f7 to multiply. " * 20,
+]
+RUNS = 30
+
+
+async def bare(root: Path) -> float:
+    provider = ScriptedProvider(list(REPLIES), chunk=16)
+    start = time.perf_counter()
+    for _ in REPLIES:
+        async for _delta in provider.stream(ChatRequest(messages=[])):
+            pass
+    return (time.perf_counter() - start) * 1000
+
+
+async def loop(root: Path, mechanisms: list[str]) -> float:
+    provider = ScriptedProvider(list(REPLIES), chunk=16)
+    session = Session(provider, Workspace(root), SessionOptions(profile=Profile(mechanisms=mechanisms)))
+    start = time.perf_counter()
+    result = await session.run_turn("make f7 multiply instead of add")
+    elapsed = (time.perf_counter() - start) * 1000
+    assert result.proposal is not None, "the benchmark turn must produce its edit"
+    return elapsed
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "mod.py").write_text(SOURCE)
+        configs = {
+            "bare scripted stream (baseline)": lambda: bare(root),
+            "loop, mechanisms off": lambda: loop(root, []),
+            "loop, all mechanisms on": lambda: loop(root, [m for m in ALL_MECHANISMS if m != "tool_routing"]),
+        }
+        timings: dict[str, list[float]] = {name: [] for name in configs}
+        for _ in range(3):  # warm-up
+            for fn in configs.values():
+                await fn()
+        for _ in range(RUNS):  # interleaved so drift hits every configuration alike
+            for name, fn in configs.items():
+                timings[name].append(await fn())
+    base = statistics.median(timings["bare scripted stream (baseline)"])
+    print(f"4-call turn (read, grep, edit, answer), {RUNS} runs each, median ms")
+    print(f"{'configuration':<34} {'median ms':>10} {'overhead ms':>12} {'ratio':>7}")
+    for name, values in timings.items():
+        med = statistics.median(values)
+        print(f"{name:<34} {med:>10.2f} {med - base:>12.2f} {med / base:>7.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
