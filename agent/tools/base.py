@@ -7,6 +7,8 @@ are all generated from those two, so they cannot drift apart.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
@@ -80,8 +82,12 @@ class Tool(ABC, Generic[A]):
 
     @classmethod
     def parameters(cls) -> dict[str, Any]:
-        """The JSON schema of the arguments, trimmed of pydantic's titles to save prompt tokens."""
-        return _strip_titles(cls.Args.model_json_schema())
+        """The JSON schema of the arguments, trimmed of pydantic's titles to save prompt tokens.
+
+        Generated once per argument model (pydantic's schema generation is slow enough to show in every
+        model call otherwise); callers get their own copy.
+        """
+        return copy.deepcopy(_schema_of(cls.Args))
 
     @classmethod
     def schema(cls) -> dict[str, Any]:
@@ -110,6 +116,12 @@ class Tool(ABC, Generic[A]):
 
     @abstractmethod
     async def run(self, args: A, ctx: ToolContext) -> ToolResult: ...
+
+
+@functools.cache
+def _schema_of(args: type[ToolArgs]) -> dict[str, Any]:
+    schema: dict[str, Any] = _strip_titles(args.model_json_schema())
+    return schema
 
 
 def _strip_titles(schema: Any) -> Any:
