@@ -1,0 +1,173 @@
+"""Code actions: built from the request alone, never calling the model (listing must be instant).
+
+Every action carries a `skiff.ask` (or proposal) command; nothing runs until the user picks one. Clients
+whose `codeAction/resolve` support lists `command` get the command lazily from `data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types as lsp
+
+from skiff.server.protocol import converter
+from skiff.server.settings import UserAction
+
+ASK = "skiff.ask"
+RESOLVE = "skiff.resolveProposal"
+UNDO = "skiff.undoProposal"
+CANCEL = "skiff.cancel"
+COMMANDS = [ASK, RESOLVE, UNDO, CANCEL]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    kind: str
+    prompt: str
+    edits: bool = True  # False: a text-only answer (shown with window/showMessage)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset("fix", "Fix with agent", "quickfix", "Fix the problems in the selected code."),
+        Preset(
+            "explain",
+            "Explain with agent",
+            "refactor.rewrite",
+            "Explain what the selected code does, briefly. Do not change any file.",
+            edits=False,
+        ),
+        Preset(
+            "docstring",
+            "Add docstring with agent",
+            "refactor.rewrite",
+            "Add a docstring to the selected code, in the style the file already uses. Change nothing else.",
+        ),
+        Preset(
+            "test",
+            "Write a test with agent",
+            "refactor.rewrite",
+            "Write a unit test for the selected code, next to the existing tests if there are any.",
+        ),
+    ]
+}
+
+
+@dataclass
+class ActionSupport:
+    """The client's code action capabilities that shape the answer."""
+
+    tags: bool = False
+    lazy_command: bool = False
+
+    @classmethod
+    def of(cls, caps: lsp.ClientCapabilities | None) -> ActionSupport:
+        ca = caps.text_document.code_action if caps and caps.text_document else None
+        if ca is None:
+            return cls()
+        tags = bool(ca.tag_support and lsp.CodeActionTag.LlmGenerated in ca.tag_support.value_set)
+        lazy = bool(ca.resolve_support and "command" in ca.resolve_support.properties)
+        return cls(tags, lazy)
+
+
+def _diag_json(d: lsp.Diagnostic) -> dict[str, Any]:
+    out: dict[str, Any] = converter().unstructure(d, lsp.Diagnostic)
+    return out
+
+
+def _range_json(r: lsp.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    return not only or any(kind == o or kind.startswith(o + ".") for o in only)
+
+
+def _short(message: str, limit: int = 60) -> str:
+    first = message.strip().splitlines()[0] if message.strip() else "problem"
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _action(
+    title: str,
+    kind: str,
+    command: str,
+    args: dict[str, Any],
+    support: ActionSupport,
+    diagnostics: list[lsp.Diagnostic] | None = None,
+) -> lsp.CodeAction:
+    cmd = lsp.Command(title=title, command=command, arguments=[args])
+    return lsp.CodeAction(
+        title=title,
+        kind=kind,
+        diagnostics=diagnostics or None,
+        command=None if support.lazy_command else cmd,
+        data={"skiff": {"title": title, "command": command, "arguments": [args]}},
+        tags=[lsp.CodeActionTag.LlmGenerated] if support.tags else None,
+    )
+
+
+def build_actions(
+    params: lsp.CodeActionParams,
+    support: ActionSupport,
+    user_actions: list[UserAction],
+    pending_proposals: list[str],
+) -> list[lsp.CodeAction]:
+    """All Skiff code actions for one request, filtered by `context.only`."""
+    uri = params.text_document.uri
+    rng = params.range
+    rng_json = _range_json(rng)
+    only = [str(getattr(k, "value", k)) for k in params.context.only] if params.context.only else None
+    empty = rng.start == rng.end
+    out: list[lsp.CodeAction] = []
+
+    def add(
+        title: str, kind: str, command: str, args: dict[str, Any], diags: list[lsp.Diagnostic] | None = None
+    ) -> None:
+        if _wanted(kind, only):
+            out.append(_action(title, kind, command, args, support, diags))
+
+    for diag in params.context.diagnostics:
+        args = {
+            "uri": uri,
+            "range": _range_json(diag.range),
+            "preset": "fix",
+            "prompt": f"Fix this problem: {diag.message}",
+            "diagnostics": [_diag_json(diag)],
+        }
+        add(f"Ask agent to fix: {_short(diag.message)}", "quickfix", ASK, args, [diag])
+    add("Ask agent…", "refactor.rewrite", ASK, {"uri": uri, "range": rng_json})
+    if not empty:
+        diags = [_diag_json(d) for d in params.context.diagnostics]
+        for preset in PRESETS.values():
+            add(
+                preset.title,
+                preset.kind,
+                ASK,
+                {"uri": uri, "range": rng_json, "preset": preset.name, "diagnostics": diags},
+            )
+    for action in user_actions:
+        add(action.title, action.kind, ASK, {"uri": uri, "range": rng_json, "prompt": action.prompt})
+    for pid in pending_proposals:
+        add(f"Accept Skiff proposal {pid}", "source", RESOLVE, {"id": pid, "accept": "all"})
+        add(f"Reject Skiff proposal {pid}", "source", RESOLVE, {"id": pid, "accept": "none"})
+    return out
+
+
+def resolve_action(action: lsp.CodeAction) -> lsp.CodeAction:
+    """Fill in the command from `data` (no model call)."""
+    data = action.data.get("skiff") if isinstance(action.data, dict) else None
+    if action.command is None and isinstance(data, dict) and data.get("command") in COMMANDS:
+        action.command = lsp.Command(
+            title=str(data.get("title", action.title)),
+            command=data["command"],
+            arguments=list(data.get("arguments", [])),
+        )
+    return action
