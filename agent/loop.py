@@ -134,7 +134,7 @@ class Session:
         )
         tokenizer = self.provider.tokenizer()
         history_start = len(self.history)
-        self.history.append(Message("user", render_user_message(prompt, context)))
+        self.history.append(Message("user", render_user_message(prompt, context), display=prompt))
         turn = TurnState(
             task=prompt,
             context=context,

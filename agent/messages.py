@@ -29,7 +29,8 @@ class ToolCall:
 
 @dataclass
 class Message:
-    """A conversation message. `reasoning` holds thinking text, never sent back to the model."""
+    """A conversation message. `reasoning` holds thinking text, never sent back to the model; `display`
+    is what the user typed when `content` was expanded for the model (editor context, file excerpts)."""
 
     role: Role
     content: str = ""
@@ -37,6 +38,7 @@ class Message:
     tool_call_id: str | None = None
     name: str | None = None
     reasoning: str = ""
+    display: str | None = None
 
     def to_openai(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "content": self.content}

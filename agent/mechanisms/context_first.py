@@ -67,7 +67,7 @@ class ContextFirst(Mechanism):
             return
         text, shown = built
         old = turn.history[index]
-        new = Message("user", text)
+        new = Message("user", text, display=old.display if old.display is not None else old.content)
         turn.history[index] = new
         call.request.messages = [new if m is old else m for m in call.request.messages]
         turn.notes[self.name] = shown
