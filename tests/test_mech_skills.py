@@ -311,7 +311,9 @@ async def test_no_cards_when_budget_is_zero(tmp_path: Path) -> None:
     events: list[Event] = []
     await session.run_turn("Fix the failing test", None, events.append)
     assert not fired(events)
-    assert provider.requests[0].messages[-1] == Message("user", "Fix the failing test")
+    assert provider.requests[0].messages[-1] == Message(
+        "user", "Fix the failing test", display="Fix the failing test"
+    )
 
 
 async def test_selection_and_question_add_intent(tmp_path: Path) -> None:
