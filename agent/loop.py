@@ -111,9 +111,11 @@ class Session:
         self.options = options
         self.mechanisms = load_mechanisms(options.profile)
 
-    def system_message(self, names: list[str] | None = None) -> Message:
-        text = system_prompt(str(self.workspace.root), self.tools, self.profile.tool_call_format, names)
-        return Message("system", text)
+    def system_message(self, names: list[str] | None = None, example_path: str | None = None) -> Message:
+        fmt = self.profile.tool_call_format
+        return Message(
+            "system", system_prompt(str(self.workspace.root), self.tools, fmt, names, example_path)
+        )
 
     async def run_turn(
         self, prompt: str, context: RequestContext | None = None, subscriber: Subscriber = ignore
@@ -195,7 +197,8 @@ class Session:
     async def _model_call(self, turn: TurnState, subscriber: Subscriber, rates: list[float]) -> ModelReply:
         from skiff.agent.reply import ReplyAssembler
 
-        messages = [self.system_message(), *self.history, *turn.transient]
+        path = turn.context.path if turn.context else None
+        messages = [self.system_message(example_path=path), *self.history, *turn.transient]
         turn.transient = []
         request = ChatRequest(
             messages=messages,

@@ -39,15 +39,20 @@ def compact_signature(schema: dict[str, Any]) -> str:
 
 
 def system_prompt(
-    root: str, tools: ToolRegistry, tool_call_format: str, names: list[str] | None = None
+    root: str,
+    tools: ToolRegistry,
+    tool_call_format: str,
+    names: list[str] | None = None,
+    example_path: str | None = None,
 ) -> str:
-    """The system prompt; tools are described in it unless the backend receives them natively."""
+    """The system prompt; tools are described in it unless the backend receives them natively.
+    The example call names `example_path` (the request's file) when given."""
     prompt = BASE_PROMPT.format(root=root)
     if tool_call_format != "native":
         schemas = tools.schemas(names)
         if schemas:
             first = tools.get(schemas[0]["function"]["name"])
-            example = first.example_call() if first else "{}"
+            example = first.example_call(example_path) if first else "{}"
             listing = "\n".join(compact_signature(s) for s in schemas)
             prompt += TEXT_TOOLS_PROMPT.format(tools=listing, example=example)
     return prompt

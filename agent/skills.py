@@ -203,8 +203,9 @@ class Card:
         names = {m.group(2) or self.tool for m in _PLACEHOLDER.finditer(self.body)}
         return {n for n in names if n}
 
-    def render(self, tools: ToolRegistry) -> str | None:
-        """The card text with examples and recipes from live tools; None when a tool it needs is missing."""
+    def render(self, tools: ToolRegistry, path: str | None = None) -> str | None:
+        """The card text with examples and recipes from live tools; None when a tool it needs is missing.
+        Examples name `path` (the request's file) when given."""
         if self.tool is not None and self.tool not in tools:
             return None
         missing = False
@@ -215,7 +216,7 @@ class Card:
             if tool is None:
                 missing = True
                 return ""
-            return tool.example_call() if m.group(1) == "example" else tool.recipe()
+            return tool.example_call(path) if m.group(1) == "example" else tool.recipe()
 
         text = _PLACEHOLDER.sub(fill, self.body).strip()
         return None if missing else f"## {self.name}\n{text}"
@@ -369,10 +370,11 @@ def select(
     failed_tool: str | None = None,
     recent_tools: Sequence[str] = (),
     text: str = "",
+    path: str | None = None,
 ) -> Pick:
     """Cards for one model call within `budget` tokens: the failed tool's card, recent tools' cards, then
     cards matching `text` (task, last error, diagnostics) best first. A card that does not fit is skipped
-    and a smaller one may take its place."""
+    and a smaller one may take its place. Examples name `path`, the request's file, when given."""
     by_tool = {c.tool: c for c in cards if c.tool}
     ordered: list[Card] = []
     if failed_tool and failed_tool in by_tool:
@@ -388,7 +390,7 @@ def select(
     texts: list[str] = []
     used = 0
     for card in dict.fromkeys(ordered):
-        rendered = card.render(tools)
+        rendered = card.render(tools, path)
         if rendered is None:
             continue
         cost = tokenizer.count(rendered) + 2

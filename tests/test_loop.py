@@ -200,3 +200,16 @@ async def test_provider_error_ends_turn_and_keeps_session(ws: Path) -> None:
     assert session.history[0].content == "hello"
     again = await session.run_turn("hello again")
     assert again.text == "back"
+
+
+async def test_text_format_prompt_example_names_the_requests_file(ws: Path) -> None:
+    from skiff.agent.context import RequestContext
+
+    provider = ScriptedProvider(["ok"])
+    options = SessionOptions(profile=Profile(mechanisms=[], tool_call_format="json"))
+    session = Session(provider, Workspace(ws), options)
+    await session.run_turn("look", RequestContext(path="stats.py"))
+    system = provider.requests[0].messages[0]
+    assert system.role == "system"
+    assert '{"name": "read", "arguments": {"path": "stats.py"}}' in system.content
+    assert provider.requests[0].tools == []

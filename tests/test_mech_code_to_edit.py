@@ -365,3 +365,48 @@ def test_block_introduced_as_another_file_is_skipped() -> None:
     assert plan_edit(f"It uses math.pi:\n{code}", "inventory.py", BASE).new_text is not None
     other = "```python title=tests/test_inventory.py\ndef average_price(items):\n    return 0.0\n```"
     assert plan_edit(other, "inventory.py", BASE).new_text is None
+
+
+STATS = (
+    "def mean(xs):\n    return sum(xs) / len(xs)\n\n\ndef median(xs):\n    return sorted(xs)[len(xs) // 2]\n"
+)
+
+
+async def test_write_to_existing_file_becomes_definition_edit(tmp_path: Path) -> None:
+    """Recorded from Qwen2.5-Coder-1.5B (bench_tasks, "add a docstring to mean()"): it rewrote the file with
+    only the changed function. The write guard refuses; code_to_edit maps the content onto the file."""
+    (tmp_path / "stats.py").write_text(STATS)
+    docstring = '    """Calculate the mean of a list of numbers.\n    """\n'
+    content = "def mean(xs):\n" + docstring + "    return sum(xs) / len(xs)\n"
+    provider = ScriptedProvider(
+        [{"tool_calls": [{"name": "write", "arguments": {"path": "stats.py", "content": content}}]}, "Done."]
+    )
+    options = SessionOptions(profile=Profile(mechanisms=["code_to_edit"]))
+    session = Session(provider, Workspace(tmp_path), options)
+    events: list[Event] = []
+    result = await session.run_turn(
+        "add a docstring to mean()", RequestContext(path="stats.py"), events.append
+    )
+    assert result.proposal is not None
+    new = result.proposal.changes[0].new_text
+    assert new == STATS.replace(
+        "def mean(xs):\n", 'def mean(xs):\n    """Calculate the mean of a list of numbers.\n    """\n'
+    )
+    assert "def median" in new, "the rest of the file survives the whole-file write"
+    assert "write to an existing file applied as an edit" in fired(events)[0].detail
+    tool_msg = next(m for m in session.history if m.role == "tool")
+    assert "applied as an edit" in tool_msg.content
+
+
+async def test_write_that_matches_nothing_is_still_refused(tmp_path: Path) -> None:
+    (tmp_path / "stats.py").write_text(STATS)
+    provider = ScriptedProvider(
+        [{"tool_calls": [{"name": "write", "arguments": {"path": "stats.py", "content": "x = 1\n"}}]}, "ok"]
+    )
+    session = Session(
+        provider, Workspace(tmp_path), SessionOptions(profile=Profile(mechanisms=["code_to_edit"]))
+    )
+    result = await session.run_turn("set x", RequestContext(path="stats.py"))
+    assert result.proposal is None
+    tool_msg = next(m for m in session.history if m.role == "tool")
+    assert tool_msg.content.startswith("Error (exists)") and "not applied as an edit" in tool_msg.content

@@ -330,3 +330,11 @@ async def test_selection_and_question_add_intent(tmp_path: Path) -> None:
     ctx = RequestContext(path="a.py", selection=Selection(0, 0, "x = 1\n"))
     await session.run_turn("What does this do?", ctx, events.append)
     assert {"explain-code", "edit-selection"} <= set(fired(events)[0].data["cards"])
+
+
+def test_examples_name_the_requests_file_when_given() -> None:
+    registry = ToolRegistry(default_tools())
+    card = next(c for c in load_cards() if c.tool == "read")
+    rendered = card.render(registry, "pkg/stats.py") or ""
+    assert '"path": "pkg/stats.py"' in rendered
+    assert '"path": "src/app.py"' in (card.render(registry) or "")

@@ -10,13 +10,20 @@ match is not applied; the turn is then continued once with a request for an `edi
 
 Nothing is done when the turn already changed the file with tools, or when the request is only a
 question ("explain...", "why...").
+
+The same mapping guards `write`: small models often "edit" by writing the whole file again, which the
+write tool refuses for an existing file. Instead of only refusing, the written content is mapped onto the
+file like printed code (its definitions replace the definitions of the same name; a complete file that
+loses nothing replaces a small file). Only when that fails does the model see the refusal.
 """
 
 from __future__ import annotations
 
 from skiff.agent.codeblocks import plan_edit
-from skiff.agent.hooks import Mechanism, TurnState
+from skiff.agent.hooks import Mechanism, Proceed, TurnState
+from skiff.agent.messages import ToolCall
 from skiff.agent.skills import question_only
+from skiff.agent.tools.base import ToolResult
 from skiff.agent.workspace import PathOutsideWorkspace
 
 CODE_MARKERS = ("```", "~~~", "<<<<<<<", "\n@@ ")
@@ -28,6 +35,34 @@ FOLLOW_UP = (
 
 class CodeToEdit(Mechanism):
     name = "code_to_edit"
+
+    async def around_tool_call(self, call: ToolCall, turn: TurnState, proceed: Proceed) -> ToolResult:
+        result = await proceed(call)
+        if call.name != "write" or result.error != "exists":
+            return result
+        path_arg, content = call.arguments.get("path"), call.arguments.get("content")
+        if not isinstance(path_arg, str) or not isinstance(content, str):
+            return result
+        workspace, overlay = turn.tool_ctx.workspace, turn.tool_ctx.overlay
+        path = workspace.resolve(path_arg)
+        base = overlay.read(path)
+        if base is None:
+            return result
+        rel = workspace.relative(path)
+        ext = rel.rsplit(".", 1)[-1] if "." in rel else ""
+        plan = plan_edit(f"```{ext}\n{content}\n```", rel, base)
+        if plan.new_text is None or plan.new_text == base:
+            reasons = "; ".join(plan.rejected) or "it matches no definition in the file"
+            return ToolResult.fail(
+                "exists", f"{result.output}\n(Your content was not applied as an edit: {reasons}.)"
+            )
+        overlay.write(path, plan.new_text)
+        applied = ", ".join(plan.applied)
+        turn.fire(self.name, f"{rel}: write to an existing file applied as an edit ({applied})", path=rel)
+        return ToolResult(
+            f"{rel} already existed, so your content was applied as an edit: {applied}. "
+            "The rest of the file is unchanged."
+        )
 
     async def turn_end(self, turn: TurnState) -> str | None:
         ctx = turn.context

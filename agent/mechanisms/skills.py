@@ -37,6 +37,7 @@ class Skills(Mechanism):
             failed_tool=failed,
             recent_tools=recent,
             text=intent_text(turn),
+            path=turn.context.path if turn.context else None,
         )
         if not pick.cards:
             return

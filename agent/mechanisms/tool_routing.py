@@ -200,8 +200,9 @@ class ToolRouting(Mechanism):
         messages = call.request.messages
         if messages and messages[0].role == "system":
             root = str(turn.tool_ctx.workspace.root)
+            path = turn.context.path if turn.context else None
             messages[0] = Message(
-                "system", system_prompt(root, turn.tools, self.profile.tool_call_format, [])
+                "system", system_prompt(root, turn.tools, self.profile.tool_call_format, [], path)
             )
 
 
@@ -211,6 +212,7 @@ def tool_listing(turn: TurnState, names: list[str] | None) -> str:
     fmt = turn.profile.tool_call_format
     if names == []:
         return ""
-    base = system_prompt(root, turn.tools, fmt, [])
-    full = system_prompt(root, turn.tools, fmt, names)
+    path = turn.context.path if turn.context else None
+    base = system_prompt(root, turn.tools, fmt, [], path)
+    full = system_prompt(root, turn.tools, fmt, names, path)
     return full[len(base) :].strip() if full.startswith(base) else full

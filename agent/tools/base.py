@@ -98,10 +98,17 @@ class Tool(ABC, Generic[A]):
         }
 
     @classmethod
-    def example_call(cls) -> str:
-        """A canonical call of this tool, as JSON, generated from the example arguments."""
-        cls.Args.model_validate(cls.example)
-        return json.dumps({"name": cls.name, "arguments": cls.example})
+    def example_call(cls, path: str | None = None) -> str:
+        """A canonical call of this tool, as JSON, generated from the example arguments.
+
+        With `path` (the file the request is about), the example names that file instead of a made-up
+        one: small models copy examples literally, and a copied real path is a useful call.
+        """
+        example = dict(cls.example)
+        if path is not None and "path" in example:
+            example["path"] = path
+        cls.Args.model_validate(example)
+        return json.dumps({"name": cls.name, "arguments": example})
 
     @classmethod
     def recipe(cls) -> str:
