@@ -4,27 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from toolctx import make_ctx
+
 from skiff.agent.tools.base import ToolContext
 from skiff.agent.tools.glob import MAX_FILES, GlobArgs, GlobTool
-from skiff.agent.workspace import Overlay, Workspace
-
-
-class Buffers:
-    """An editor-buffer DocumentSource backed by a dict."""
-
-    def __init__(self, docs: dict[Path, str]) -> None:
-        self.docs = docs
-
-    def get(self, path: Path) -> str | None:
-        return self.docs.get(path)
-
-    def open_paths(self) -> list[Path]:
-        return list(self.docs)
-
-
-def make_ctx(root: Path, docs: dict[Path, str] | None = None) -> ToolContext:
-    ws = Workspace(root, Buffers(docs or {}))
-    return ToolContext(workspace=ws, overlay=Overlay(ws))
 
 
 def touch(root: Path, *names: str) -> None:

@@ -6,28 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from toolctx import make_ctx
 
 from skiff.agent.tools.base import ToolContext, ToolResult
 from skiff.agent.tools.grep import HARD_CAP, MAX_SHOWN, GrepArgs, GrepTool
-from skiff.agent.workspace import Overlay, Workspace
-
-
-class Buffers:
-    """An editor-buffer DocumentSource backed by a dict."""
-
-    def __init__(self, docs: dict[Path, str]) -> None:
-        self.docs = docs
-
-    def get(self, path: Path) -> str | None:
-        return self.docs.get(path)
-
-    def open_paths(self) -> list[Path]:
-        return list(self.docs)
-
-
-def make_ctx(root: Path, docs: dict[Path, str] | None = None) -> ToolContext:
-    ws = Workspace(root, Buffers(docs or {}))
-    return ToolContext(workspace=ws, overlay=Overlay(ws))
 
 
 @pytest.fixture(params=["python", "rg"])
