@@ -234,3 +234,20 @@ async def test_offered_tools_tells_other_mechanisms_what_the_call_offers(tmp_pat
         ModelCall(ChatRequest(messages=[Message("system", "s"), *turn.history])), turn
     )
     assert offered_tools(turn) == ["glob", "grep"]
+
+
+async def test_printed_call_outside_the_routed_category_is_not_executed(tmp_path: Path) -> None:
+    """Recorded behaviour of Qwen2.5-Coder-1.5B: after its edit it routed to "done" (or "read") and then
+    printed a write call anyway. Only the tools the call offered are recovered from text."""
+    drift = (
+        '```json\n{"name": "write", "arguments": {"path": "calc.py", "content": "def add(a, b):\\n"}}\n```'
+    )
+    session = make_session(
+        tmp_path, ["edit", EDIT, "done", drift], mechanisms=["tool_routing", "toolcall_recovery"]
+    )
+    result = await session.run_turn("Fix add in calc.py")
+    assert result.stop_reason == "end_turn"
+    assert result.model_calls == 4
+    assert result.proposal is not None
+    assert result.proposal.changes[0].new_text == CALC.replace("a - b", "a + b")
+    assert [c.name for m in session.history for c in m.tool_calls] == ["edit"]

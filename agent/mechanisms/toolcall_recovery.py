@@ -21,7 +21,7 @@ import dataclasses
 from typing import Any
 
 from skiff.agent.hooks import Mechanism, ModelCall, ModelReply, Proceed, Retry, TurnState
-from skiff.agent.mechanisms.tool_routing import is_routing_call
+from skiff.agent.mechanisms.tool_routing import is_routing_call, offered_tools
 from skiff.agent.messages import Message, ToolCall
 from skiff.agent.toolcalls import (
     ParsedToolCall,
@@ -75,7 +75,7 @@ class ToolCallRecovery(Mechanism):
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:
         if self.profile.tool_call_format != "grammar" or is_routing_call(turn):
             return  # a tool-routing step answers with one word: no JSON grammar for it
-        schemas = turn.tools.schemas()
+        schemas = turn.tools.schemas(offered_tools(turn))
         if not schemas:
             return
         call.request.extra.update(grammar_extra(turn.provider_name, toolcall_json_schema(schemas)))
@@ -85,11 +85,14 @@ class ToolCallRecovery(Mechanism):
 
     async def after_model_call(self, reply: ModelReply, turn: TurnState) -> Retry | None:
         message = reply.message
-        schemas = turn.tools.schemas()
+        if message.tool_calls:
+            self._repair_native(message, turn, turn.tools.schemas())
+            return None
+        # Printed calls count only for the tools this call offered: after tool routing chose a category
+        # (or "done"), a printed call of another tool is the model drifting, not a decision.
+        schemas = turn.tools.schemas(offered_tools(turn))
         if not schemas:
             return None
-        if message.tool_calls:
-            self._repair_native(message, turn, schemas)
         elif self.profile.tool_call_format == "grammar" and message.content.strip():
             calls, final = parse_constrained_reply(message.content, schemas)
             message.content = final
