@@ -251,3 +251,18 @@ async def test_printed_call_outside_the_routed_category_is_not_executed(tmp_path
     assert result.proposal is not None
     assert result.proposal.changes[0].new_text == CALC.replace("a - b", "a + b")
     assert [c.name for m in session.history for c in m.tool_calls] == ["edit"]
+
+
+async def test_printed_read_only_call_is_executed_inside_an_edit_category(tmp_path: Path) -> None:
+    """Recorded from Qwen2.5-Coder-1.5B: sent straight to the edit tools, it first greps for the name."""
+    grep = '```json\n{"name": "grep", "arguments": {"pattern": "add", "path": "calc.py"}}\n```'
+    session = make_session(
+        tmp_path,
+        ["edit", grep, "done", "Nothing to change."],
+        mechanisms=["tool_routing", "toolcall_recovery"],
+    )
+    result = await session.run_turn("Fix add in calc.py")
+    assert [c.name for m in session.history for c in m.tool_calls] == ["grep"]
+    tool_result = next(m for m in session.history if m.role == "tool")
+    assert "calc.py:1" in tool_result.content
+    assert result.text == "Nothing to change."

@@ -146,3 +146,28 @@ async def test_sequential_edits_build_on_each_other(tmp_path: Path) -> None:
     assert (current(ctx) or "").startswith("import os\nimport sys\nimport json\n")
     target = ctx.workspace.resolve("store.py")
     assert ctx.overlay.base[target] == CODE
+
+
+async def test_edit_that_breaks_python_syntax_is_refused(tmp_path: Path) -> None:
+    """Recorded from Qwen2.5-Coder-1.5B: it put the new body on the `def` line, leaving the old body below."""
+    source = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius * 2\n"
+    (tmp_path / "shapes.py").write_text(source)
+    ctx = make_ctx(tmp_path)
+    result = await EditTool().run(
+        EditArgs(
+            path="shapes.py",
+            old_string="def circle_area(radius):",
+            new_string="def circle_area(radius): return math.pi * radius * radius",
+        ),
+        ctx,
+    )
+    assert not result.ok and result.error == "syntax"
+    assert "invalid Python" in result.output and "line 5" in result.output
+    assert ctx.overlay.read(tmp_path / "shapes.py") == source
+
+
+async def test_edit_of_a_file_that_was_already_broken_is_allowed(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text("def f(:\n    return 1\n")
+    ctx = make_ctx(tmp_path)
+    result = await EditTool().run(EditArgs(path="bad.py", old_string="def f(:", new_string="def f():"), ctx)
+    assert result.ok

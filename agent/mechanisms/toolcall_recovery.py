@@ -67,6 +67,22 @@ def parse_raw_arguments(raw: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def recoverable_tools(turn: TurnState) -> list[str] | None:
+    """The tools whose printed calls are executed (None: all).
+
+    After tool routing chose a category, the category's tools plus the read-only ones (reading before an
+    edit is fine); after it chose `done`, none: Qwen2.5-Coder-1.5B, measured, routes to "done" or "read"
+    after its edit and then prints another `write` anyway, which is drift, not a decision.
+    """
+    offered = offered_tools(turn)
+    if offered is None or not offered:
+        return offered
+    read_only = [
+        n for n in turn.tools.names() if getattr(turn.tools.get(n), "category", "") in ("read", "search")
+    ]
+    return list(dict.fromkeys([*offered, *read_only]))
+
+
 class ToolCallRecovery(Mechanism):
     """Turns printed tool calls into executed ones and repairs argument names, types and tool names."""
 
@@ -88,9 +104,7 @@ class ToolCallRecovery(Mechanism):
         if message.tool_calls:
             self._repair_native(message, turn, turn.tools.schemas())
             return None
-        # Printed calls count only for the tools this call offered: after tool routing chose a category
-        # (or "done"), a printed call of another tool is the model drifting, not a decision.
-        schemas = turn.tools.schemas(offered_tools(turn))
+        schemas = turn.tools.schemas(recoverable_tools(turn))
         if not schemas:
             return None
         elif self.profile.tool_call_format == "grammar" and message.content.strip():

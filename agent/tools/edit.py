@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 from pydantic import Field
 
@@ -39,7 +41,13 @@ class EditTool(Tool[EditArgs]):
     name = "edit"
     description = "Replace old_string with new_string in a file. old_string must match exactly once."
     Args = EditArgs
-    example = {"path": "src/app.py", "old_string": "    return a - b\n", "new_string": "    return a + b\n"}
+    # Placeholders, not code: small models copy a concrete example edit literally (measured on
+    # Qwen2.5-Coder-1.5B, which kept applying the example to unrelated files).
+    example = {
+        "path": "src/app.py",
+        "old_string": "<exact lines copied from the file>",
+        "new_string": "<the new lines>",
+    }
     kind = "edit"
     category = "edit"
 
@@ -83,6 +91,13 @@ class EditTool(Tool[EditArgs]):
                 "invalid_args",
                 f"The matched text in {shown} already equals new_string once indentation is taken from the "
                 "file: nothing changed.",
+            )
+        broken = syntax_regression(path, text, outcome.text)
+        if broken is not None:
+            return ToolResult.fail(
+                "syntax",
+                f"Not applied: the edit would make {shown} invalid Python ({broken}). Keep new_string "
+                "complete lines with the file's indentation; to change a function body, replace whole lines.",
             )
         ctx.overlay.write(path, outcome.text)
         return ToolResult(self._summary(outcome, text, shown))
@@ -134,3 +149,22 @@ class EditTool(Tool[EditArgs]):
         else:
             msg += " Nothing similar found: read the file to see its current text."
         return ToolResult.fail("no_match", msg)
+
+
+def syntax_regression(path: Path, before: str, after: str) -> str | None:
+    """For Python files that parse before the edit: the syntax error the edit introduces, else None.
+
+    Small models often produce edits that break indentation (a body moved onto the `def` line, a dedented
+    block); refusing them with the error keeps broken code out of proposals.
+    """
+    if path.suffix not in (".py", ".pyi"):
+        return None
+    try:
+        ast.parse(before)
+    except SyntaxError:
+        return None  # already broken: the edit may be the fix
+    try:
+        ast.parse(after)
+    except SyntaxError as exc:
+        return f"{exc.msg} at line {exc.lineno}"
+    return None

@@ -19,7 +19,7 @@ class WriteTool(Tool[WriteArgs]):
     name = "write"
     description = "Create a new file. To change an existing file use edit."
     Args = WriteArgs
-    example = {"path": "src/util.py", "content": "def add(a, b):\n    return a + b\n"}
+    example = {"path": "src/util.py", "content": "<the whole content of the new file>"}
     kind = "edit"
     category = "edit"
 
