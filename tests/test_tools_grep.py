@@ -15,7 +15,7 @@ from skiff.agent.tools.grep import HARD_CAP, MAX_SHOWN, GrepArgs, GrepTool
 @pytest.fixture(params=["python", "rg"])
 def tool(request: pytest.FixtureRequest) -> GrepTool:
     if request.param == "rg" and shutil.which("rg") is None:
-        pytest.skip("ripgrep is not installed")
+        pytest.fail("ripgrep is not installed (it comes with the dev extras: pip install -e '.[dev]')")
     return GrepTool(backend=request.param)
 
 
@@ -109,7 +109,7 @@ async def test_errors_and_empty_results(tool: GrepTool, tmp_path: Path) -> None:
 
 async def test_python_only_regex_falls_back_from_rg(tmp_path: Path) -> None:
     if shutil.which("rg") is None:
-        pytest.skip("ripgrep is not installed")
+        pytest.fail("ripgrep is not installed (it comes with the dev extras: pip install -e '.[dev]')")
     write(tmp_path, "a.py", "foo = 1\nfoobar = 2\n")
     result = await grep(GrepTool(backend="rg"), make_ctx(tmp_path), r"foo(?!bar)")  # lookahead: not in rg
     assert result.output == "a.py:1: foo = 1"

