@@ -262,7 +262,8 @@ def test_repair_parameter_aliases(name: str, arguments: dict[str, Any], expected
         ("grep", {"pattern": "x", "ignore_case": 0}, {"pattern": "x", "ignore_case": False}),
         ("write", {"path": "a", "content": 42}, {"path": "a", "content": "42"}),
         ("write", {"path": 7, "content": ["a", "b"]}, {"path": "7", "content": "a\nb"}),
-        ("grep", {"pattern": "x", "glob": None}, {"pattern": "x", "glob": None}),
+        # the live schema shows glob as an optional string: null means "not given", like offset above
+        ("grep", {"pattern": "x", "glob": None}, {"pattern": "x"}),
         ("grep", {"pattern": "x", "glob": 5}, {"pattern": "x", "glob": "5"}),
         ("read", {"path": "a", "offset": None, "limit": ""}, {"path": "a"}),
         ("scratchpad", {"items": {"content": "one"}}, {"items": [{"content": "one"}]}),
@@ -477,7 +478,6 @@ VALID_REPLIES: list[Any] = [
     {"final": "The tests pass now."},
     {"name": "read", "arguments": {"path": "a.py"}},
     {"name": "read", "arguments": {"path": "a.py", "offset": 5, "limit": 10}},
-    {"name": "grep", "arguments": {"pattern": "x", "glob": None}},
     {"name": "grep", "arguments": {"pattern": "x", "glob": "*.py", "ignore_case": True}},
     {
         "name": "scratchpad",
@@ -486,6 +486,7 @@ VALID_REPLIES: list[Any] = [
 ]
 INVALID_REPLIES: list[Any] = [
     {"final": 3},
+    {"name": "grep", "arguments": {"pattern": "x", "glob": None}},  # glob is shown as a string
     {"final": "x", "name": "read"},
     {"name": "open", "arguments": {"path": "a.py"}},
     {"name": "read", "arguments": {}},
@@ -588,3 +589,25 @@ def test_constrained_generation_with_a_real_model(smollm2_path: Path) -> None:
     assert _valid(json.loads(text, strict=False), schema)
     calls, final = parse_constrained_reply(text, TOOLS)
     assert (len(calls) == 1 and final == "" and calls[0].ok) or (calls == [] and final)
+
+
+def test_repair_keeps_null_for_a_nullable_parameter() -> None:
+    nullable = {
+        "type": "function",
+        "function": {
+            "name": "find",
+            "description": "",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "pattern": {"type": "string"},
+                    "glob": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                },
+                "required": ["pattern"],
+                "additionalProperties": False,
+            },
+        },
+    }
+    result = repair_arguments("find", {"pattern": "x", "glob": None}, [nullable])
+    assert result.arguments == {"pattern": "x", "glob": None}
+    assert result.ok
