@@ -25,6 +25,16 @@ class DocumentSource(Protocol):
     def open_paths(self) -> list[Path]: ...
 
 
+def buffer_or_disk(documents: DocumentSource, path: Path) -> str | None:
+    """The editor buffer's text if `path` is open, else the file on disk, None if neither exists."""
+    text = documents.get(path)
+    if text is not None:
+        return text
+    if path.is_file():
+        return path.read_text(encoding="utf-8", errors="replace")
+    return None
+
+
 class NoDocuments:
     """A document source with no open buffers (headless runs)."""
 
@@ -57,12 +67,7 @@ class Workspace:
 
     def read_base(self, path: Path) -> str | None:
         """Current text before this turn's edits: the editor buffer if open, else disk, None if missing."""
-        text = self.documents.get(path)
-        if text is not None:
-            return text
-        if path.is_file():
-            return path.read_text(encoding="utf-8", errors="replace")
-        return None
+        return buffer_or_disk(self.documents, path)
 
     def exists(self, path: Path) -> bool:
         return self.documents.get(path) is not None or path.exists()

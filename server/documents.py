@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlparse
 
+from skiff.agent.workspace import buffer_or_disk
+
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
 
 
@@ -189,12 +191,7 @@ class DocumentStore:
 
     def text_of(self, path: Path) -> str | None:
         """The buffer text if open, else the file on disk, None if neither exists."""
-        text = self.get(path)
-        if text is not None:
-            return text
-        if path.is_file():
-            return path.read_text(encoding="utf-8", errors="replace")
-        return None
+        return buffer_or_disk(self, path)
 
     def uri_for(self, path: Path) -> str:
         """The URI the editor uses for `path` when it is open (its spelling wins), else a file URI."""
