@@ -32,6 +32,7 @@ from skiff.agent.messages import Message, ToolCall
 from skiff.agent.prompts import system_prompt, wire_messages
 from skiff.agent.proposal import Proposal
 from skiff.agent.providers.base import ChatRequest, Provider, ProviderError, Usage
+from skiff.agent.reply import ReplyAssembler
 from skiff.agent.tokens import cl100k
 from skiff.agent.tools.base import AskPermission, ToolContext, ToolRegistry, ToolResult
 from skiff.agent.tools.defaults import default_tools
@@ -195,8 +196,6 @@ class Session:
         return result
 
     async def _model_call(self, turn: TurnState, subscriber: Subscriber, rates: list[float]) -> ModelReply:
-        from skiff.agent.reply import ReplyAssembler
-
         path = turn.context.path if turn.context else None
         messages = [self.system_message(example_path=path), *self.history, *turn.transient]
         turn.transient = []
