@@ -109,7 +109,7 @@ async def _run(args: argparse.Namespace) -> int:
         return 2
     context = _context(args, workspace)
     provider = make_provider(spec)
-    options = SessionOptions.from_spec(spec, bash_mode=args.bash)
+    options = SessionOptions.from_spec(spec, bash_mode=args.bash, run_tests=not args.no_tests)
     session = Session(provider, workspace, options, ask_permission=_ask_on_terminal)
     printer = ProgressPrinter(sys.stderr, color=sys.stderr.isatty() and not os.environ.get("NO_COLOR"))
     print(f"skiff: {spec.ref} on {workspace.root}", file=sys.stderr)
@@ -127,8 +127,10 @@ async def _run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if result.proposal is None:
-        print("skiff: no changes proposed", file=sys.stderr)
+        print(f"skiff: no changes proposed{_why_no_change(result.text)}", file=sys.stderr)
         return 0
+    if result.verification is not None:
+        print(f"skiff: checks: {result.verification.summary}", file=sys.stderr)
     if args.apply:
         for change in result.proposal.changes:
             if change.new_text is None:
@@ -140,6 +142,14 @@ async def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result.proposal.unified_diff())
     return 0
+
+
+def _why_no_change(text: str) -> str:
+    """Say plainly that the model gave no usable edit, with the start of what it said instead."""
+    said = " ".join(text.split())
+    if not said:
+        return ": the model's answer held no edit Skiff could apply"
+    return f": the model's answer held no edit Skiff could apply (it said: {_short(said, 160)})"
 
 
 def _context(args: argparse.Namespace, workspace: Workspace) -> RequestContext | None:
@@ -190,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lines", help="selected lines of --file, e.g. 10-24 (1-based)")
     run.add_argument("--apply", action="store_true", help="write the proposal to disk instead of printing it")
     run.add_argument("--bash", choices=["auto", "accept-all", "manual"], default="auto", help="shell policy")
+    run.add_argument(
+        "--no-tests", action="store_true", help="do not run the project's tests to check the proposed edit"
+    )
     run.set_defaults(func=lambda a: asyncio.run(_run(a)))
 
     models = sub.add_parser("models", help="list the model registry and where each entry came from")

@@ -413,6 +413,20 @@ def plan_edit(
     return plan
 
 
+def definitions_edit(code: str, base: str, path: str, selection: Selection | None = None) -> EditPlan:
+    """Each top-level definition in `code` replaces the file's definition of the same name; new ones go
+    next to the definitions they came with. Nothing else of the file changes."""
+    python = path.endswith((".py", ".pyi"))
+    file_defs = definitions(base, python)
+    if file_defs is None:
+        python, file_defs = False, regex_definitions(base)
+    block_defs = definitions(code, python)
+    if not block_defs:
+        return EditPlan()
+    top = [d for d in block_defs if d.depth == 0]
+    return _definitions_plan(code, base, python, top, file_defs, selection)
+
+
 def _same_file(named: str | None, path: str) -> bool:
     if named is None:
         return True

@@ -26,6 +26,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ToolCallFormat = Literal["native", "hermes", "json", "xml", "grammar"]
+# How a request about files is answered: in one call (the whole file, or SEARCH/REPLACE blocks; `auto`
+# picks by file size), or through the tool loop (`tools`).
+EditFormatSetting = Literal["auto", "whole", "search_replace", "tools"]
 ApiKind = Literal["openai-completions", "openai", "llama-cpp", "scripted"]
 
 # Every small-model mechanism, in the order their hooks run (agent/mechanisms/<name>.py).
@@ -62,6 +65,12 @@ class Profile(BaseModel):
     tool_routing: bool = Field(False, alias="toolRouting")
     tool_result_cap: int = Field(4000, alias="toolResultCap", gt=100)
     mechanisms: list[str] = Field(default_factory=lambda: [m for m in ALL_MECHANISMS if m != "tool_routing"])
+    # The field's default keeps the tool loop; every shipped profile in models.json chooses "auto".
+    edit_format: EditFormatSetting = Field("tools", alias="editFormat")
+    whole_file_lines: int = Field(250, alias="wholeFileLines", ge=1)  # `auto`: whole files up to this size
+    repair_rounds: int = Field(1, alias="repairRounds", ge=0)  # checks failed: show the model, ask again
+    verify_tests: bool = Field(True, alias="verifyTests")  # run the tests of changed files (permission asked)
+    verify_lint: bool = Field(True, alias="verifyLint")  # the project's ruff, when it configures one
 
     @model_validator(mode="after")
     def _known_mechanisms(self) -> Profile:

@@ -102,6 +102,7 @@ class Mechanism:
     """Base class: every hook is a no-op. Subclasses set `name` and override what they need."""
 
     name: ClassVar[str] = "mechanism"
+    any_call: ClassVar[bool] = False  # also shapes the one-call edit path's requests (before_model_call)
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from skiff.agent.config import ModelSpec, Profile
 from skiff.agent.context import RequestContext
+from skiff.agent.direct_edit import DirectEdit, wants_direct_edit
 from skiff.agent.events import (
     ErrorEvent,
     ProposalReady,
@@ -36,6 +37,7 @@ from skiff.agent.reply import ReplyAssembler
 from skiff.agent.tokens import cl100k
 from skiff.agent.tools.base import AskPermission, ToolContext, ToolRegistry, ToolResult
 from skiff.agent.tools.defaults import default_tools
+from skiff.agent.verify import Verification, VerifyOptions
 from skiff.agent.workspace import Overlay, Workspace
 
 StopReason = Literal["end_turn", "max_turn_requests", "cancelled", "error", "refusal"]
@@ -50,6 +52,7 @@ class TurnResult:
     tokens_per_second: float = 0.0
     model_calls: int = 0
     error: str | None = None
+    verification: Verification | None = None
 
 
 @dataclass
@@ -63,6 +66,7 @@ class SessionOptions:
     bash_mode: Literal["auto", "accept-all", "manual"] = "auto"
     bash_allow: list[str] = field(default_factory=list)
     bash_timeout: float = 60.0
+    run_tests: bool = True  # the user's switch; the profile's verifyTests must allow it too
 
     @classmethod
     def from_spec(cls, spec: ModelSpec, **overrides: Any) -> SessionOptions:
@@ -155,7 +159,10 @@ class Session:
         stop: StopReason = "end_turn"
         error: str | None = None
         try:
-            while True:
+            direct = None
+            if wants_direct_edit(self.profile, prompt, context):
+                direct = await self._direct_edit(prompt, turn, subscriber, rates, totals)
+            while direct is None:
                 if turn.model_calls >= self.profile.turn_cap:
                     stop = "max_turn_requests"
                     break
@@ -176,6 +183,8 @@ class Session:
                 if follow_up is None:
                     break
                 self.history.append(Message("user", follow_up))
+            if direct is not None:
+                turn.final_text = direct
         except ProviderError as exc:
             stop, error = "error", str(exc)
             subscriber(ErrorEvent(error, recoverable=True))
@@ -186,30 +195,77 @@ class Session:
             )
             raise
         proposal = Proposal.from_overlay(overlay, summary=turn.final_text)
+        verification = turn.notes.get("direct_edit")
+        if verification is not None:
+            proposal.verification = verification.to_dict()
         if not proposal.empty:
             subscriber(ProposalReady(proposal))
         rate = rates[-1] if rates else 0.0
         result = TurnResult(
-            stop, None if proposal.empty else proposal, turn.final_text, totals, rate, turn.model_calls, error
+            stop,
+            None if proposal.empty else proposal,
+            turn.final_text,
+            totals,
+            rate,
+            turn.model_calls,
+            error,
+            verification,
         )
         self.last_result = result
         return result
 
-    async def _model_call(self, turn: TurnState, subscriber: Subscriber, rates: list[float]) -> ModelReply:
-        path = turn.context.path if turn.context else None
-        messages = [self.system_message(example_path=path), *self.history, *turn.transient]
-        turn.transient = []
-        request = ChatRequest(
-            messages=messages,
-            tools=self.tools.schemas() if self.profile.tool_call_format == "native" else [],
-            temperature=self.profile.temperature,
-            max_tokens=self.options.max_output_tokens,
-            extra=dict(turn.notes.pop("retry_extra", {})),
+    async def _direct_edit(
+        self, prompt: str, turn: TurnState, subscriber: Subscriber, rates: list[float], totals: Usage
+    ) -> str | None:
+        """The one-call edit path (agent/direct_edit.py); None when the request shows no file."""
+
+        async def call_model(messages: list[Message], max_tokens: int) -> ModelReply:
+            request = ChatRequest(
+                messages=messages, temperature=self.profile.temperature, max_tokens=max_tokens
+            )
+            reply = await self._model_call(turn, subscriber, rates, request)
+            totals.prompt_tokens += reply.usage.prompt_tokens
+            totals.completion_tokens += reply.usage.completion_tokens
+            return reply
+
+        profile = self.profile
+        checks = VerifyOptions(
+            run_tests=profile.verify_tests and self.options.run_tests, lint=profile.verify_lint
         )
+        text = await DirectEdit(turn, call_model, checks).run(prompt)
+        if text is not None:
+            self.history.append(Message("assistant", text))
+        return text
+
+    async def _model_call(
+        self,
+        turn: TurnState,
+        subscriber: Subscriber,
+        rates: list[float],
+        prepared: ChatRequest | None = None,
+    ) -> ModelReply:
+        """One streamed model call. The tool loop builds its request from the history and lets every
+        mechanism shape it; a `prepared` request (the one-call edit path) is sent as it is, shaped only by
+        the mechanisms that apply to any call (thinking budget)."""
+        if prepared is None:
+            path = turn.context.path if turn.context else None
+            messages = [self.system_message(example_path=path), *self.history, *turn.transient]
+            turn.transient = []
+            request = ChatRequest(
+                messages=messages,
+                tools=self.tools.schemas() if self.profile.tool_call_format == "native" else [],
+                temperature=self.profile.temperature,
+                max_tokens=self.options.max_output_tokens,
+                extra=dict(turn.notes.pop("retry_extra", {})),
+            )
+        else:
+            request = prepared
         call = ModelCall(request)  # the thinking_budget mechanism sets max_reasoning_tokens
         for m in self.mechanisms:
-            await m.before_model_call(call, turn)
-        request.messages = wire_messages(request.messages, self.profile.tool_call_format)
+            if prepared is None or m.any_call:
+                await m.before_model_call(call, turn)
+        if prepared is None:
+            request.messages = wire_messages(request.messages, self.profile.tool_call_format)
         turn.model_calls += 1
         assembler = ReplyAssembler()
         counter = cl100k()

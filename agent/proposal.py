@@ -132,6 +132,7 @@ class Proposal:
     id: str
     changes: list[FileChange]
     summary: str = ""
+    verification: dict[str, Any] | None = None  # checks run on the proposal (agent/verify.py), if any
 
     @classmethod
     def from_overlay(cls, overlay: Overlay, summary: str = "", proposal_id: str | None = None) -> Proposal:
@@ -155,7 +156,14 @@ class Proposal:
         return "".join(c.diff() for c in self.changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "summary": self.summary, "files": [c.to_dict() for c in self.changes]}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "summary": self.summary,
+            "files": [c.to_dict() for c in self.changes],
+        }
+        if self.verification is not None:
+            out["verification"] = self.verification
+        return out
 
 
 def make_change(

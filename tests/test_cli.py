@@ -26,16 +26,14 @@ def skiff(
     )
 
 
-def scripted_models(tmp_path: Path, replies: list[object]) -> Path:
+def scripted_models(tmp_path: Path, replies: list[object], edit_format: str = "tools") -> Path:
+    """A models file whose default model replays `replies`; `edit_format` picks the tool loop or the
+    one-call edit path."""
     path = tmp_path / "models.json"
+    model = {"id": "scripted", "replies": replies, "profile": {"editFormat": edit_format}}
     path.write_text(
         json.dumps(
-            {
-                "default": "test/scripted",
-                "providers": {
-                    "test": {"api": "scripted", "models": [{"id": "scripted", "replies": replies}]}
-                },
-            }
+            {"default": "test/scripted", "providers": {"test": {"api": "scripted", "models": [model]}}}
         )
     )
     return path
@@ -74,6 +72,33 @@ def test_run_prints_unified_diff_and_progress(tmp_path: Path) -> None:
     validate_diff(proc.stdout)
     assert "→ edit(" in proc.stderr and "Added a docstring." in proc.stderr
     assert "def mean(xs):\n    return" in (ws / "stats.py").read_text(), "run without --apply writes nothing"
+
+
+def test_run_one_call_edit_prints_the_diff_and_its_checks(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    (ws / "test_stats.py").write_text(
+        "from stats import mean\n\n\ndef test_mean():\n    assert mean([1, 3]) == 2\n"
+    )
+    new = (ws / "stats.py").read_text().replace("def mean(xs):\n", 'def mean(xs):\n    """The mean."""\n')
+    models = scripted_models(tmp_path, [f"stats.py\n```python\n{new}```"], edit_format="auto")
+    proc = skiff(
+        "run", "--workspace", str(ws), "--file", "stats.py", "add a docstring to mean()", models=models
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert '+    """The mean."""' in proc.stdout
+    validate_diff(proc.stdout)
+    assert "after 1 model call(s)" in proc.stderr
+    assert "skiff: checks: syntax ok · 1 test passed" in proc.stderr
+
+
+def test_run_says_plainly_when_the_answer_holds_no_edit(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    models = scripted_models(tmp_path, ["I am not sure what to do."], edit_format="auto")
+    proc = skiff("run", "--workspace", str(ws), "add a docstring to mean()", models=models)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "no changes proposed: the model's answer held no edit Skiff could apply" in proc.stderr
+    assert "I am not sure what to do." in proc.stderr
 
 
 def test_run_apply_writes_files(tmp_path: Path) -> None:

@@ -1,0 +1,212 @@
+"""The one-call edit path: a request about files gets the code in its first call and answers with the edit.
+
+For a request about a file or a selection (every code action, and `skiff run` when the request names a
+file) the model does not go through tools: the first and usually only call shows the files (see
+`skiff.agent.edit_context`) and asks for the edit in the profile's format, with no routing step and no
+tool schemas. The reply, whatever its wrapper, is mapped onto the files (`skiff.agent.edit_formats`) and
+written to the turn overlay. Then the edit is checked (`skiff.agent.verify`): a failure is shown to the
+model for a bounded number of repair rounds (`repairRounds`), and the best attempt is kept. The
+verification travels with the proposal.
+
+Requests that only ask about code, or that name no file, use the tool loop.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skiff.agent.edit_context import EditContext, gather
+from skiff.agent.edit_formats import EditFormat, instructions, map_reply, render_file, repair_request
+from skiff.agent.events import MechanismFired
+from skiff.agent.messages import Message
+from skiff.agent.skills import question_only
+from skiff.agent.verify import Verification, VerifyOptions, verify
+
+if TYPE_CHECKING:
+    from skiff.agent.config import Profile
+    from skiff.agent.context import RequestContext
+    from skiff.agent.hooks import ModelReply, TurnState
+
+NAME = "direct_edit"
+FILE_BUDGET_SHARE = 0.45  # of the context limit, for the files shown
+OUTPUT_MARGIN = 256
+
+
+@dataclass
+class Attempt:
+    texts: dict[str, str]
+    verification: Verification
+
+
+def wants_direct_edit(profile: Profile, prompt: str, context: RequestContext | None) -> bool:
+    """The profile edits in one call and the request asks for a change (not only a question)."""
+    return profile.edit_format != "tools" and not question_only(prompt)
+
+
+def choose_format(profile: Profile, ctx: EditContext) -> EditFormat:
+    if profile.edit_format in ("whole", "search_replace"):
+        return profile.edit_format
+    return "whole" if ctx.lines() <= profile.whole_file_lines else "search_replace"
+
+
+def user_message(request: str, ctx: EditContext, context: RequestContext | None) -> str:
+    """The files, then the selection and diagnostics, then the request (last, where small models look)."""
+    parts = []
+    for rel, text in ctx.readonly.items():
+        parts.append(f"{render_file(rel, text)}\n(read-only: {rel} is for reference, do not change it)")
+    for rel, content in ctx.files.items():
+        if content is not None:
+            parts.append(render_file(rel, content))
+    if ctx.repo_map:
+        parts.append(f"Definitions in other files (for reference):\n{ctx.repo_map}")
+    new = [rel for rel, text in ctx.files.items() if text is None]
+    if new:
+        parts.append("New file(s) to create: " + ", ".join(new))
+    if context is not None and context.selection is not None and context.selection.text.strip():
+        sel = context.selection
+        parts.append(
+            f"Selected in {context.path}, lines {sel.start_line + 1}-{sel.end_line + 1}:\n```\n"
+            f"{sel.text.rstrip()}\n```"
+        )
+    if context is not None and context.diagnostics:
+        parts.append("Diagnostics:\n" + "\n".join(d.render() for d in context.diagnostics))
+    where = f" (in {ctx.primary})" if ctx.primary and ctx.primary not in request else ""
+    parts.append(f"Request{where}: {request}")
+    return "\n\n".join(parts)
+
+
+class DirectEdit:
+    """Runs the one-call edit path for one turn of a session (the loop provides `call_model`)."""
+
+    def __init__(self, turn: TurnState, call_model: object, verify_options: VerifyOptions) -> None:
+        self.turn = turn
+        self.call_model = call_model
+        self.verify_options = verify_options
+
+    async def run(self, request: str) -> str | None:
+        """Edit, check, repair. Returns the final text; None when there were no files to show (the caller
+        then runs the tool loop)."""
+        turn = self.turn
+        overlay, workspace = turn.tool_ctx.overlay, turn.tool_ctx.workspace
+        budget = int(turn.context_limit * FILE_BUDGET_SHARE)
+        ctx = gather(overlay, request, turn.context, turn.tokenizer, budget)
+        if not ctx.files:
+            return None
+        fmt = choose_format(turn.profile, ctx)
+        shown = ", ".join([*ctx.files, *ctx.readonly]) or "no files"
+        turn.fire(NAME, f"{fmt} format; shown: {shown}", format=fmt, files=list(ctx.files))
+        system = Message("system", instructions(fmt, ctx.primary or "path/to/file.py"))
+        user = Message("user", user_message(request, ctx, turn.context))
+        messages = [system, user]
+        base_texts = {rel: text for rel, text in ctx.files.items()}
+        attempts: list[Attempt] = []
+        final = ""
+        rounds = 0
+        while True:
+            reply: ModelReply = await self.call_model(messages, self._max_tokens(messages, ctx))  # type: ignore[operator]
+            content = _with_native_calls(reply.message)
+            final = content
+            current = {rel: self._read(rel) for rel in base_texts}
+            edits = map_reply(
+                content,
+                current,
+                primary=ctx.primary,
+                request=request,
+                selection=turn.context.selection if turn.context else None,
+                readonly=ctx.readonly,
+            )
+            if edits.empty:
+                reasons = "; ".join(edits.rejected)
+                turn.fire(NAME, f"no edit in the reply{': ' + reasons if reasons else ''}")
+                if attempts or rounds >= turn.profile.repair_rounds or not _has_code(content):
+                    break
+                rounds += 1
+                messages += [Message("assistant", content), Message("user", _format_reminder(fmt, reasons))]
+                continue
+            for rel, text in edits.texts.items():
+                overlay.write(workspace.resolve(rel), text)
+                base_texts.setdefault(rel, None)
+            turn.fire(NAME, "applied " + "; ".join(edits.applied), applied=edits.applied)
+            changed = list(overlay.changed_paths())
+            verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
+            turn.emit(MechanismFired("verify", verification.summary, verification.to_dict()))
+            attempts.append(Attempt(self._snapshot(), verification))
+            if verification.ok or rounds >= turn.profile.repair_rounds:
+                break
+            rounds += 1
+            problems = verification.problems()
+            turn.fire(NAME, f"repair round {rounds}: {verification.summary}")
+            messages += [Message("assistant", content), Message("user", repair_request(fmt, problems))]
+        best = self._restore_best(attempts)
+        turn.notes[NAME] = best.verification if best else None
+        return _prose(final) if best is None else _summary(request, best)
+
+    def _read(self, rel: str) -> str | None:
+        tool_ctx = self.turn.tool_ctx
+        return tool_ctx.overlay.read(tool_ctx.workspace.resolve(rel))
+
+    def _snapshot(self) -> dict[str, str]:
+        overlay = self.turn.tool_ctx.overlay
+        return {
+            self.turn.tool_ctx.workspace.relative(p): text
+            for p, text in overlay.current.items()
+            if text is not None
+        }
+
+    def _restore_best(self, attempts: list[Attempt]) -> Attempt | None:
+        if not attempts:
+            return None
+        best = max(reversed(attempts), key=lambda a: a.verification.score())  # ties: the latest
+        overlay, workspace = self.turn.tool_ctx.overlay, self.turn.tool_ctx.workspace
+        for rel, text in best.texts.items():
+            overlay.write(workspace.resolve(rel), text)
+        return best
+
+    def _max_tokens(self, messages: list[Message], ctx: EditContext) -> int:
+        """Room for the whole files plus a margin, within the context limit."""
+        turn = self.turn
+        prompt = sum(turn.tokenizer.count(m.content) for m in messages) + 16 * len(messages)
+        files = sum(turn.tokenizer.count(t) for t in ctx.files.values() if t)
+        want = max(turn.profile.max_output_tokens or 0, int(files * 1.3) + OUTPUT_MARGIN)
+        return max(128, min(want, turn.context_limit - prompt))
+
+
+def _with_native_calls(message: Message) -> str:
+    """The reply text, with native tool calls (a `write` or `edit` the model sent as a call) appended as
+    the JSON the mapping reads: any wrapper counts."""
+    calls = [
+        "```json\n" + json.dumps({"name": c.name, "arguments": c.arguments}) + "\n```"
+        for c in message.tool_calls
+    ]
+    return "\n".join([message.content, *calls]) if calls else message.content
+
+
+def _has_code(text: str) -> bool:
+    return "```" in text or "<<<<<<<" in text
+
+
+def _format_reminder(fmt: EditFormat, reasons: str) -> str:
+    why = f" ({reasons})" if reasons else ""
+    if fmt == "whole":
+        return (
+            f"Your answer could not be applied{why}. Reply with the complete updated file: its path on a "
+            "line by itself, then every line of the file in a fenced code block."
+        )
+    return (
+        f"Your answer could not be applied{why}. Reply with SEARCH/REPLACE blocks, each after the file's "
+        "path."
+    )
+
+
+def _prose(reply: str) -> str:
+    """The reply without its code blocks: the model's explanation."""
+    text = re.sub(r"```.*?(```|$)", "", reply, flags=re.S)
+    return text.strip()
+
+
+def _summary(request: str, attempt: Attempt) -> str:
+    files = ", ".join(sorted(attempt.texts)) or "no files"
+    return f"{request.strip().splitlines()[0][:100]} — {files} ({attempt.verification.summary})"

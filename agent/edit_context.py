@@ -1,0 +1,248 @@
+"""What the one-call edit path shows the model: the files a request is about, its instructions, a repo map.
+
+- The file the editor sent (or the request names), and every other file the request names: source files
+  are editable, instruction files (Markdown, text) read-only. A named file that does not exist yet is a
+  file to create.
+- For requests that reach across files: a rename shows every file that uses the old name; a request that
+  names a definition living in another file shows that file.
+- A small repo map: the signatures of the local modules the shown files import (Python via `ast`, other
+  languages by pattern), within a token budget.
+
+Everything is read through the turn overlay, so unsaved editor buffers are what the model sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from skiff.agent.codeblocks import definitions
+from skiff.agent.context import SOURCE_SUFFIXES, RequestContext
+from skiff.agent.providers.base import Tokenizer
+from skiff.agent.workspace import Overlay, PathOutsideWorkspace
+
+INSTRUCTION_SUFFIXES = {".md", ".txt", ".rst"}
+MAX_FILES = 400  # files scanned for names and importers
+MAX_RELATED = 4  # files added beyond the ones the request names
+_RENAME = re.compile(
+    r"\brename\s+(?:the\s+)?(?:\w+\s+)?`?(?P<old>[A-Za-z_]\w*)`?(?:\(\))?\s+(?:to|as|into)\s+`?(?P<new>[A-Za-z_]\w*)",
+    re.I,
+)
+_IDENT = re.compile(r"`([A-Za-z_]\w*)(?:\(\))?`|\b([A-Za-z_]\w*)\(\)")
+_WORD = re.compile(r"[A-Za-z_]\w{2,}")
+_PY_IMPORT = re.compile(r"^\s*(?:from\s+([.\w]+)\s+import|import\s+([.\w]+))", re.M)
+_JS_IMPORT = re.compile(r"""(?:from\s+|require\(\s*)['"](\.{1,2}/[^'"]+)['"]""")
+_SKIP_DIRS = {"node_modules", "__pycache__", "build", "dist", "venv", "site-packages"}
+
+
+@dataclass
+class EditContext:
+    """The files of one edit request. `files` maps workspace-relative paths to their text (None: a file
+    the request asks to create); `readonly` holds instructions; `repo_map` the signatures of neighbours."""
+
+    primary: str | None
+    files: dict[str, str | None] = field(default_factory=dict)
+    readonly: dict[str, str] = field(default_factory=dict)
+    repo_map: str = ""
+
+    def lines(self) -> int:
+        return sum(len(t.splitlines()) for t in self.files.values() if t)
+
+
+def gather(
+    overlay: Overlay, request: str, context: RequestContext | None, tokenizer: Tokenizer, budget: int
+) -> EditContext:
+    """The files to show for `request`, within `budget` tokens of file content."""
+    workspace = overlay.workspace
+    sources = _workspace_files(workspace.root)
+    ctx = EditContext(primary=None)
+    used = 0
+
+    def read(rel: str) -> str | None:
+        try:
+            return overlay.read(workspace.resolve(rel))
+        except PathOutsideWorkspace:
+            return None
+
+    def add(rel: str, *, editable: bool, required: bool) -> None:
+        nonlocal used
+        if rel in ctx.files or rel in ctx.readonly:
+            return
+        text = read(rel)
+        if text is None:
+            if editable and required:
+                ctx.files[rel] = None
+            return
+        cost = tokenizer.count(text)
+        if not required and used + cost > budget:
+            return
+        used += cost
+        if editable:
+            ctx.files[rel] = text
+        else:
+            ctx.readonly[rel] = text
+
+    if context is not None and context.path:
+        ctx.primary = context.path
+        add(context.path, editable=True, required=True)
+    for rel in named_files(request, sources):
+        editable = Path(rel).suffix.lower() not in INSTRUCTION_SUFFIXES
+        add(rel, editable=editable, required=True)
+        if ctx.primary is None and editable:
+            ctx.primary = rel
+    for rel in _new_files(request, sources):
+        ctx.files.setdefault(rel, None)
+    for rel in related_files(request, ctx, sources, read):
+        add(rel, editable=True, required=False)
+    if ctx.primary is None and ctx.files:
+        ctx.primary = next(iter(ctx.files))
+    ctx.repo_map = repo_map(ctx, sources, read, tokenizer, max(200, budget // 6))
+    return ctx
+
+
+def _workspace_files(root: Path) -> list[str]:
+    out = []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") or part in _SKIP_DIRS for part in rel.parts):
+            continue
+        if p.is_file():
+            out.append(rel.as_posix())
+            if len(out) >= MAX_FILES:
+                break
+    return out
+
+
+def named_files(request: str, files: list[str]) -> list[str]:
+    """Workspace files the request names by relative path or by file name, in the order named."""
+    words = re.findall(r"[\w./-]+", request)
+    out: list[str] = []
+    for word in words:
+        word = word.strip("./") if not word.startswith("./") else word[2:]
+        for rel in files:
+            if (rel == word or rel.rsplit("/", 1)[-1] == word) and rel not in out:
+                out.append(rel)
+    return out
+
+
+def _new_files(request: str, files: list[str]) -> list[str]:
+    """Source file names in the request that do not exist yet (a file the request asks to create)."""
+    known = set(files) | {f.rsplit("/", 1)[-1] for f in files}
+    out = []
+    for word in re.findall(r"[\w./-]+\.[A-Za-z]+", request):
+        word = word.strip(".")
+        if Path(word).suffix in SOURCE_SUFFIXES and word not in known and word not in out:
+            out.append(word)
+    return out
+
+
+def related_files(request: str, ctx: EditContext, files: list[str], read: object) -> list[str]:
+    """Other files the change reaches: users of a renamed name, files defining a name the request uses."""
+    assert callable(read)
+    shown = set(ctx.files) | set(ctx.readonly)
+    candidates = [f for f in files if f not in shown and Path(f).suffix in SOURCE_SUFFIXES]
+    out: list[str] = []
+    rename = _RENAME.search(request)
+    if rename:
+        pattern = re.compile(rf"\b{re.escape(rename.group('old'))}\b")
+        for rel in candidates:
+            text = read(rel)
+            if isinstance(text, str) and pattern.search(text):
+                out.append(rel)
+        return out[:MAX_RELATED]
+    names = {a or b for a, b in _IDENT.findall(request)}
+    shown_defs = set()
+    for text in ctx.files.values():
+        if text:
+            shown_defs |= {d.name for d in definitions(text, python=True) or []}
+    wanted = names - shown_defs
+    if not wanted:
+        words = set(_WORD.findall(request)) - shown_defs
+        wanted = {w for w in words if "_" in w or any(c.isupper() for c in w[1:])}
+    if not wanted:
+        return []
+    for rel in candidates:
+        text = read(rel)
+        if not isinstance(text, str) or _is_test(rel):
+            continue
+        defs = definitions(text, python=rel.endswith(".py")) or []
+        if wanted & {d.name for d in defs}:
+            out.append(rel)
+    return out[:MAX_RELATED]
+
+
+def _is_test(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return name.startswith("test_") or "_test." in name or ".test." in name or ".spec." in name
+
+
+def repo_map(ctx: EditContext, files: list[str], read: object, tokenizer: Tokenizer, budget: int) -> str:
+    """Signatures of the local modules the shown files import, at most `budget` tokens."""
+    assert callable(read)
+    shown = set(ctx.files) | set(ctx.readonly)
+    targets: list[str] = []
+    for rel, text in ctx.files.items():
+        if text:
+            targets += [t for t in imported_files(rel, text, files) if t not in shown and t not in targets]
+    parts: list[str] = []
+    used = 0
+    for rel in targets:
+        text = read(rel)
+        if not isinstance(text, str):
+            continue
+        sig = signatures(text, rel)
+        if not sig:
+            continue
+        piece = f"{rel}:\n{sig}"
+        cost = tokenizer.count(piece)
+        if used + cost > budget:
+            break
+        used += cost
+        parts.append(piece)
+    return "\n".join(parts)
+
+
+def imported_files(rel: str, text: str, files: list[str]) -> list[str]:
+    """Workspace files that `rel` imports (Python modules by dotted name, JS/TS by relative path)."""
+    known = set(files)
+    out: list[str] = []
+    base = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    if rel.endswith(".py"):
+        for a, b in _PY_IMPORT.findall(text):
+            name = (a or b).lstrip(".").replace(".", "/")
+            for cand in (f"{name}.py", f"{base}/{name}.py" if base else "", f"{name}/__init__.py"):
+                if cand and cand in known and cand not in out:
+                    out.append(cand)
+    else:
+        for spec in _JS_IMPORT.findall(text):
+            joined = _join(base, spec)
+            for cand in (joined, *(joined + ext for ext in (".js", ".ts", ".mjs", ".cjs", ".tsx"))):
+                if cand in known and cand not in out:
+                    out.append(cand)
+    return out
+
+
+def _join(base: str, spec: str) -> str:
+    parts = base.split("/") if base else []
+    for piece in spec.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def signatures(text: str, rel: str) -> str:
+    """One line per definition: its header line, indented by depth."""
+    lines = text.splitlines()
+    defs = definitions(text, python=rel.endswith(".py")) or []
+    out = []
+    for d in defs[:40]:
+        start = d.start
+        while start < d.end - 1 and lines[start].lstrip().startswith("@"):
+            start += 1
+        header = lines[start].strip() if start < len(lines) else d.name
+        out.append("  " * (d.depth + 1) + header.rstrip("{ ").rstrip())
+    return "\n".join(out)

@@ -1,0 +1,179 @@
+"""The one-call edit path with a scripted model: one call, real checks (syntax, pytest), repair rounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skiff.agent.config import Profile
+from skiff.agent.context import RequestContext
+from skiff.agent.edit_context import gather
+from skiff.agent.events import Event, MechanismFired, ToolCallStarted
+from skiff.agent.loop import Session, SessionOptions
+from skiff.agent.providers.base import ChatRequest
+from skiff.agent.providers.scripted import ScriptedProvider
+from skiff.agent.tokens import cl100k
+from skiff.agent.tools.base import PermissionAnswer, PermissionRequest
+from skiff.agent.verify import related_tests
+from skiff.agent.workspace import Overlay, Workspace
+
+CART = "def total(prices, discount=0):\n    return sum(prices) - discount\n"
+FIXED = "def total(prices, discount=0):\n    return sum(prices) * (1 - discount)\n"
+BROKEN = "def total(prices, discount=0):\n    return sum(prices) * (1 - discount\n"
+TEST = (
+    "from cart import total\n\n\n"
+    "def test_plain():\n    assert total([1, 2]) == 3\n\n\n"
+    "def test_total_with_discount():\n    assert total([10, 10], 0.5) == 10\n"
+)
+
+
+def whole(path: str, text: str) -> str:
+    return f"{path}\n```python\n{text}```"
+
+
+def session(root: Path, replies: list, **profile: object) -> tuple[Session, ScriptedProvider]:
+    provider = ScriptedProvider(replies)
+    settings: dict[str, object] = {"mechanisms": [], "edit_format": "auto", "temperature": 0, **profile}
+    prof = Profile(**settings)  # type: ignore[arg-type]
+    return Session(provider, Workspace(root), SessionOptions(profile=prof)), provider
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    (tmp_path / "cart.py").write_text(CART)
+    (tmp_path / "test_cart.py").write_text(TEST)
+    return tmp_path
+
+
+async def test_one_call_shows_the_file_without_tools_and_proposes_the_checked_edit(ws: Path) -> None:
+    s, provider = session(ws, [whole("cart.py", FIXED)])
+    events: list[Event] = []
+    result = await s.run_turn(
+        "test_total_with_discount fails; fix it", RequestContext(path="cart.py"), events.append
+    )
+    assert result.model_calls == 1
+    request: ChatRequest = provider.requests[0]
+    assert request.tools == []
+    assert CART in request.messages[-1].content and "cart.py\n```python" in request.messages[-1].content
+    assert request.messages[-1].content.rstrip().endswith("test_total_with_discount fails; fix it")
+    assert not any(isinstance(e, ToolCallStarted) for e in events)
+    assert result.proposal is not None
+    assert result.proposal.changes[0].new_text == FIXED
+    assert result.verification is not None and result.verification.summary == "syntax ok · 2 tests passed"
+    assert result.proposal.to_dict()["verification"]["summary"] == "syntax ok · 2 tests passed"
+    assert (ws / "cart.py").read_text() == CART, "nothing is written to disk"
+
+
+async def test_a_failing_test_is_shown_to_the_model_and_the_repair_is_kept(ws: Path) -> None:
+    s, provider = session(
+        ws, [whole("cart.py", CART.replace("- discount", "+ discount")), whole("cart.py", FIXED)]
+    )
+    result = await s.run_turn("fix test_total_with_discount", RequestContext(path="cart.py"))
+    assert result.model_calls == 2
+    repair = provider.requests[1].messages[-1].content
+    assert "test_total_with_discount" in repair and "failed" in repair
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+    assert result.verification is not None and result.verification.ok
+
+
+async def test_repair_rounds_are_bounded_and_the_best_attempt_wins(ws: Path) -> None:
+    wrong = CART.replace("- discount", "+ discount")
+    s, _ = session(ws, [whole("cart.py", wrong), whole("cart.py", BROKEN)], repair_rounds=1)
+    result = await s.run_turn("fix test_total_with_discount", RequestContext(path="cart.py"))
+    assert result.model_calls == 2
+    assert result.proposal is not None
+    assert result.proposal.changes[0].new_text == wrong, "a syntax error is worse than a failing test"
+    assert result.verification is not None and "1 of 1 tests failed" in result.verification.summary
+
+
+async def test_syntax_errors_are_caught_without_running_tests(ws: Path) -> None:
+    s, provider = session(ws, [whole("cart.py", BROKEN), whole("cart.py", FIXED)])
+    result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
+    assert "syntax" in provider.requests[1].messages[-1].content.lower()
+    assert "cart.py, line 2" in provider.requests[1].messages[-1].content
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+
+
+async def test_tests_are_not_run_when_switched_off_or_refused(ws: Path) -> None:
+    s, _ = session(ws, [whole("cart.py", FIXED)], verify_tests=False)
+    result = await s.run_turn("fix the discount", RequestContext(path="cart.py"))
+    assert result.verification is not None and result.verification.summary == "syntax ok"
+
+    asked: list[PermissionRequest] = []
+
+    async def reject(req: PermissionRequest) -> PermissionAnswer:
+        asked.append(req)
+        return "reject"
+
+    s, _ = session(ws, [whole("cart.py", FIXED)])
+    s.options.bash_mode = "manual"
+    s.ask_permission = reject
+    result = await s.run_turn("fix the discount", RequestContext(path="cart.py"))
+    assert [r.command for r in asked] == ["python -m pytest -q test_cart.py"]
+    assert result.verification is not None
+    assert result.verification.summary == "syntax ok · tests not run (not allowed)"
+
+
+async def test_a_reply_with_no_edit_ends_the_turn_with_its_text(ws: Path) -> None:
+    s, _ = session(ws, ["The function subtracts the discount."])
+    result = await s.run_turn("make total apply the discount", RequestContext(path="cart.py"))
+    assert result.proposal is None and result.model_calls == 1
+    assert result.text == "The function subtracts the discount."
+
+
+async def test_an_unusable_code_reply_gets_one_format_reminder(ws: Path) -> None:
+    cut = "cart.py\n```python\ndef total(prices, discount=0):\n"
+    s, provider = session(ws, [cut, whole("cart.py", FIXED)])
+    result = await s.run_turn("fix the discount", RequestContext(path="cart.py"))
+    assert "could not be applied" in provider.requests[1].messages[-1].content
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+
+
+async def test_questions_and_the_tools_setting_use_the_tool_loop(ws: Path) -> None:
+    s, provider = session(ws, ["It sums the prices."])
+    await s.run_turn("what does total do?", RequestContext(path="cart.py"))
+    assert "Tools" in provider.requests[0].messages[0].content or provider.requests[0].tools
+    s, provider = session(ws, ["Done."], edit_format="tools")
+    await s.run_turn("fix the discount", RequestContext(path="cart.py"))
+    assert "You are Skiff" in provider.requests[0].messages[0].content
+
+
+async def test_verification_events_are_emitted(ws: Path) -> None:
+    s, _ = session(ws, [whole("cart.py", FIXED)])
+    events: list[Event] = []
+    await s.run_turn("fix the discount", RequestContext(path="cart.py"), events.append)
+    fired = [e for e in events if isinstance(e, MechanismFired) and e.mechanism == "verify"]
+    assert [e.detail for e in fired] == ["syntax ok · 2 tests passed"]
+
+
+def test_gather_shows_named_files_instructions_new_files_and_users_of_a_renamed_name(tmp_path: Path) -> None:
+    (tmp_path / "INSTRUCTIONS.md").write_text("# Leap\nA leap year is ...\n")
+    (tmp_path / "leap.py").write_text("def leap_year(year):\n    pass\n")
+    (tmp_path / "stats.py").write_text("def median(xs):\n    return sorted(xs)[len(xs) // 2]\n")
+    (tmp_path / "report.py").write_text("from stats import median\n\nprint(median([3, 1, 2]))\n")
+    (tmp_path / "other.py").write_text("x = 1\n")
+    overlay = Overlay(Workspace(tmp_path))
+    tok = cl100k()
+    ctx = gather(overlay, "Implement leap.py as described in INSTRUCTIONS.md", None, tok, 4000)
+    assert (
+        ctx.primary == "leap.py"
+        and list(ctx.files) == ["leap.py"]
+        and list(ctx.readonly) == ["INSTRUCTIONS.md"]
+    )
+    ctx = gather(overlay, "rename median to middle everywhere", RequestContext(path="stats.py"), tok, 4000)
+    assert list(ctx.files) == ["stats.py", "report.py"]
+    ctx = gather(overlay, "create slug.py with a slugify() function", None, tok, 4000)
+    assert ctx.files == {"slug.py": None}
+    ctx = gather(overlay, "add a docstring", RequestContext(path="report.py"), tok, 4000)
+    assert "stats.py:\n  def median(xs):" in ctx.repo_map
+
+
+def test_test_files_are_found_by_name_and_by_import(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_cart.py").write_text("import cart\n")
+    (tmp_path / "tests" / "test_misc.py").write_text("from shop.cart import total\n")
+    (tmp_path / "tests" / "test_other.py").write_text("import other\n")
+    (tmp_path / "cart.test.js").write_text("const c = require('./cart');\n")
+    found = related_tests(tmp_path, ["cart.py"])
+    assert found == ["cart.test.js", "tests/test_cart.py", "tests/test_misc.py"]

@@ -1,0 +1,127 @@
+"""Replies of the one-call edit path mapped onto files, whatever wrapper the model used."""
+
+from __future__ import annotations
+
+import json
+
+from skiff.agent.edit_formats import instructions, map_reply, render_file
+
+STATS = (
+    "def mean(xs):\n    return sum(xs) / len(xs)\n\n\n"
+    "def median(xs):\n    ordered = sorted(xs)\n    return ordered[len(ordered) // 2]\n\n\n"
+    "def spread(xs):\n    return max(xs) - min(xs)\n"
+)
+DOC = STATS.replace("def mean(xs):\n", 'def mean(xs):\n    """Arithmetic mean."""\n')
+
+
+def fence(code: str, lang: str = "python") -> str:
+    return f"```{lang}\n{code}```"
+
+
+def test_whole_file_after_its_path_line_replaces_the_file() -> None:
+    edits = map_reply(f"stats.py\n{fence(DOC)}", {"stats.py": STATS}, primary="stats.py")
+    assert edits.texts == {"stats.py": DOC}
+    assert edits.applied == ["stats.py: whole file"]
+
+
+def test_a_bare_fence_goes_to_the_primary_file_and_a_copied_example_path_still_resolves() -> None:
+    assert map_reply(fence(DOC), {"stats.py": STATS}, primary="stats.py").texts == {"stats.py": DOC}
+    copied = f"path/to/stats.py\n{fence(DOC)}"
+    assert map_reply(copied, {"stats.py": STATS}, primary="stats.py").texts == {"stats.py": DOC}
+
+
+def test_a_function_alone_is_mapped_onto_its_definition() -> None:
+    code = 'def mean(xs):\n    """Arithmetic mean."""\n    return sum(xs) / len(xs)\n'
+    reply = f"Here you go:\n```python\n{code}```"
+    edits = map_reply(reply, {"stats.py": STATS}, primary="stats.py")
+    assert edits.texts == {"stats.py": DOC}
+
+
+def test_whole_file_that_drops_a_definition_keeps_it_unless_the_request_removes_it() -> None:
+    dropped = DOC.replace("\n\ndef spread(xs):\n    return max(xs) - min(xs)\n", "")
+    edits = map_reply(fence(dropped), {"stats.py": STATS}, primary="stats.py", request="document mean")
+    assert "def spread" in edits.texts["stats.py"]
+    assert '"""Arithmetic mean."""' in edits.texts["stats.py"]
+    removal = map_reply(fence(dropped), {"stats.py": STATS}, primary="stats.py", request="remove spread()")
+    assert removal.texts["stats.py"] == dropped
+
+
+def test_a_rename_in_a_whole_file_is_accepted() -> None:
+    renamed = STATS.replace("median", "middle")
+    edits = map_reply(fence(renamed), {"stats.py": STATS}, primary="stats.py", request="rename median")
+    assert edits.texts == {"stats.py": renamed}
+
+
+def test_cut_off_or_elided_whole_files_are_not_taken_as_the_file() -> None:
+    cut = "```python\n" + DOC[:40]
+    assert map_reply(cut, {"stats.py": STATS}, primary="stats.py").empty
+    elided = (
+        'def mean(xs):\n    """Arithmetic mean."""\n    return sum(xs) / len(xs)\n\n# ... rest unchanged\n'
+    )
+    edits = map_reply(fence(elided), {"stats.py": STATS}, primary="stats.py")
+    assert "def spread" in edits.texts.get("stats.py", STATS)
+
+
+def test_several_files_each_after_its_path() -> None:
+    app = "from stats import median\n\nprint(median([1, 2, 3]))\n"
+    reply = (
+        f"stats.py\n{fence(STATS.replace('median', 'middle'))}\n\n"
+        f"app.py\n{fence(app.replace('median', 'middle'))}\n"
+    )
+    edits = map_reply(reply, {"stats.py": STATS, "app.py": app}, primary="stats.py", request="rename median")
+    assert edits.texts["app.py"] == app.replace("median", "middle")
+    assert "def middle" in edits.texts["stats.py"]
+
+
+def test_a_new_file_named_by_the_reply_is_created_but_read_only_files_are_not_touched() -> None:
+    test = fence("from stats import mean\n")
+    reply = f"test_stats.py\n{test}\n\nNOTES.md\n{fence('changed', 'markdown')}"
+    edits = map_reply(
+        reply, {"stats.py": STATS, "NOTES.md": "notes"}, primary="stats.py", readonly=["NOTES.md"]
+    )
+    assert edits.texts == {"test_stats.py": "from stats import mean\n"}
+
+
+def test_path_in_the_info_string_or_in_a_first_line_comment() -> None:
+    info = map_reply(f"```python stats.py\n{DOC}```", {"stats.py": STATS, "b.py": ""}, primary="b.py")
+    assert info.texts == {"stats.py": DOC}
+    comment = map_reply(f"```python\n# stats.py\n{DOC}```", {"stats.py": STATS, "b.py": ""}, primary="b.py")
+    assert comment.texts == {"stats.py": DOC}
+
+
+def test_search_replace_blocks_and_printed_tool_calls() -> None:
+    sr = (
+        "stats.py\n<<<<<<< SEARCH\ndef mean(xs):\n=======\n"
+        'def mean(xs):\n    """Arithmetic mean."""\n>>>>>>> REPLACE\n'
+    )
+    assert map_reply(sr, {"stats.py": STATS}, primary="stats.py").texts == {"stats.py": DOC}
+    write = json.dumps({"name": "write", "arguments": {"path": "stats.py", "content": DOC}})
+    assert map_reply(f"```json\n{write}\n```", {"stats.py": STATS}, primary="stats.py").texts == {
+        "stats.py": DOC
+    }
+    edit = json.dumps(
+        {
+            "name": "edit",
+            "arguments": {
+                "path": "stats.py",
+                "old_string": "def mean(xs):\n",
+                "new_string": 'def mean(xs):\n    """Arithmetic mean."""\n',
+            },
+        }
+    )
+    assert map_reply(f"```json\n{edit}\n```", {"stats.py": STATS}, primary="stats.py").texts == {
+        "stats.py": DOC
+    }
+
+
+def test_prose_and_json_data_are_not_edits() -> None:
+    assert map_reply("The mean divides the sum by the count.", {"stats.py": STATS}, primary="stats.py").empty
+    data = '```json\n{"mean": 2}\n```'
+    assert map_reply(data, {"stats.py": STATS}, primary="stats.py").empty
+
+
+def test_instructions_name_the_request_file_and_render_file_fences_it() -> None:
+    assert "stats.py\n```python" in instructions("whole", "stats.py")
+    assert "<<<<<<< SEARCH" in instructions("search_replace", "stats.py")
+    assert render_file("a.js", "x\n") == "a.js\n```javascript\nx\n```"
+    assert render_file("a.md", "```x```").startswith("a.md\n````markdown")
