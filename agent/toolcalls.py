@@ -5,11 +5,13 @@ often get argument names or types slightly wrong. This module turns such text ba
 be executed, without ever turning ordinary prose or code into a call:
 
 * `parse_tool_calls(text, tools)` finds calls in fenced blocks, Hermes/Qwen `<tool_call>` tags, Qwen3-Coder
-  `<function=...>` XML, Llama `<|python_tag|>`, Mistral `[TOOL_CALLS]`, ReAct `Action:` lines, bare JSON in
-  prose and Python-style calls. A call is kept only when its name resolves to a known tool and it carries
-  arguments that fit that tool.
+  `<function=...>` XML, Llama `<|python_tag|>` and pythonic lists, Mistral `[TOOL_CALLS]`, DeepSeek's
+  `<|tool_call_begin|>` tokens, functionary's `>>>name` lines, ReAct `Action:` lines, bare JSON in prose and
+  Python-style calls, skipping the model's reasoning. A call is kept only when its name resolves to a known
+  tool and it carries arguments that fit that tool.
 * `repair_arguments(name, arguments, tools)` maps argument names onto the schema (aliases, case), coerces
-  types, drops unknown keys the schema forbids and reports what is still missing. It also serves native calls.
+  types, drops unknown keys the schema does not allow and reports what is still missing. It also serves
+  native calls.
 * `suggest_tool_name`, `loads_forgiving`, `toolcall_json_schema` and `parse_constrained_reply` are the
   smaller helpers around them.
 
@@ -50,10 +52,10 @@ class ParsedToolCall:
 
     `name` is the real tool name (after name repair), `raw_name` what the model wrote. `missing` lists the
     required arguments still absent after repair (dotted paths for nested ones), `repairs` says in words what
-    was changed, `dropped` holds unknown arguments removed because the schema forbids extras, `errors` the
-    values that could not be made to fit. `span` is the (start, end) of the call's text in the reply and
+    was changed, `dropped` holds unknown arguments removed because the schema does not allow them, `errors`
+    the values that could not be made to fit. `span` is the (start, end) of the call's text in the reply and
     `source_format` how it was written: fenced, hermes, qwen_xml, function_tag, xml_invoke, python_tag,
-    mistral, react, bare_json, python_call or constrained.
+    mistral, deepseek, functionary, react, bare_json, python_call or constrained.
     """
 
     name: str
@@ -348,7 +350,14 @@ _SIMPLE_ESCAPES = {
     "`": "`",
     "0": "\0",
 }
-_STRING_STOP = {q: re.compile(r"[\\" + q + "]") for q in "\"'`"}
+# Opening quote -> the quotes that close it. Curly quotes (a word processor's, or a model imitating one)
+# delimit strings too: double ones close double ones, single ones single ones; in a string opened by a
+# curly double quote, a right single quote is an apostrophe.
+_CLOSING = {'"': '"', "'": "'", "`": "`"}
+_CLOSING.update(dict.fromkeys("\u201c\u201d\u201e", "\u201d\u201c"))
+_CLOSING.update(dict.fromkeys("\u2018\u2019\u201a", "\u2019\u2018"))
+_QUOTES = "".join(_CLOSING)
+_STRING_STOP = {q: re.compile("[\\\\" + c + "]") for q, c in _CLOSING.items()}
 _MAX_DEPTH = 100
 _DECODER = json.JSONDecoder(strict=False)
 
@@ -406,7 +415,7 @@ class _Parser:
             return self.array("]")
         if c == "(":
             return self.array(")")
-        if c in "\"'`":
+        if c in _QUOTES:
             return self.string()
         if c in "rRuUbBfF" and self.i + 1 < self.n and self.s[self.i + 1] in "\"'":
             raw = c in "rR"
@@ -444,7 +453,7 @@ class _Parser:
 
     def string(self, key: bool = False, raw: bool = False) -> str:
         s, q = self.s, self.s[self.i]
-        if q != "`" and s.startswith(q * 3, self.i):
+        if q in "\"'" and s.startswith(q * 3, self.i):
             j = s.find(q * 3, self.i + 3, self.n)
             if j < 0:
                 raise self.error("unterminated string")
@@ -473,7 +482,7 @@ class _Parser:
             self.i = j + 1
             if q == "`" or key or self.closes_string(j + 1):
                 return "".join(chunks)
-            chunks.append(q)  # an unescaped quote inside the string
+            chunks.append(s[j])  # an unescaped quote inside the string
 
     def closes_string(self, j: int) -> bool:
         """Whether a quote just before offset j ends its string: what follows must continue the structure."""
@@ -490,7 +499,7 @@ class _Parser:
             if j >= n:
                 return True
             c2 = s[j]
-            if c2 in "\"'`}]){[-" or c2.isdigit():
+            if c2 in _QUOTES or c2 in "}]){[-" or c2.isdigit():
                 return True
             if c2 in _IDENT_START:
                 k = j
@@ -508,7 +517,7 @@ class _Parser:
             if j >= n:
                 return True
             c2 = s[j]
-            if c2 in "\"'}])":
+            if c2 in _QUOTES or c2 in "}])":
                 return True
             if c2 in _IDENT_START:
                 k = j
@@ -546,7 +555,7 @@ class _Parser:
                 self.i += 1
                 continue
             try:
-                if c in "\"'`":
+                if c in _QUOTES:
                     key = self.string(key=True)
                 elif c in _KEY_CHARS:
                     key = self.ident(_KEY_CHARS)
@@ -743,7 +752,7 @@ def loads_forgiving(text: str) -> Any:
 
 
 _JSON_START = re.compile(r'\{\s*"|\[\s*[\[{"]')
-_OBJECT_START = re.compile(r"\{\s*[\"'`A-Za-z_$]")
+_OBJECT_START = re.compile(rf"\{{\s*[{_QUOTES}A-Za-z_$]")
 
 
 def _parse_prefix(text: str, pos: int, end: int) -> tuple[Any, int]:
@@ -1182,7 +1191,9 @@ class _Repairer:
         props = _properties(schema)
         required = _required(schema)
         extra = schema.get("additionalProperties", True)
-        forbid = extra is False
+        # A tool's parameters are a closed set unless extras are allowed explicitly: a function has no use for
+        # keyword arguments it does not declare, and third-party (MCP) schemas rarely say so.
+        forbid = extra is False or (top and bool(props) and "additionalProperties" not in schema)
         prefix = f"{path}." if path else ""
         # Arguments nested once more: {"arguments": {...}} or {"name": "read", "input": {...}}.
         if top:
@@ -1292,8 +1303,9 @@ def repair_arguments(name: str, arguments: dict[str, Any], tools: list[dict[str,
     The name is resolved first (`read_file` -> `read`); then argument names are matched to the schema's
     properties case-insensitively and through aliases (`file_path` -> `path`), values are coerced to the
     schema's types ("10" -> 10, "true" -> true, a single value -> [value]), unknown keys are dropped when the
-    schema forbids extras, and required arguments still absent are listed in `missing`. Nothing is filled in
-    from defaults. An unknown tool gives `name=None`, the arguments unchanged and an error.
+    schema forbids extras (the tool's own parameters: unless it allows them explicitly), and required
+    arguments still absent are listed in `missing`. Nothing is filled in from defaults. An unknown tool gives
+    `name=None`, the arguments unchanged and an error.
     """
     index = _tool_index(tools)
     resolved, how = _resolve_tool_name(name, tuple(index))
@@ -1524,6 +1536,16 @@ class _Scan:
             i = text.find("{", end, stop)
         return found, last_end
 
+    def braceless(self, start: int, end: int, explicit: bool) -> list[ParsedToolCall]:
+        """A fenced call with its object's braces left out: `"name": "read", "arguments": {...}`."""
+        if not _KEY_FIRST.match(self.text, start, end):
+            return []
+        try:
+            value = _Parser("{" + self.text[start:end], recover=True).value()
+        except ValueError:
+            return []
+        return [c for r in _interpret(value) if (c := self.accept(r, (start, end), "fenced", explicit))]
+
     # Python-style calls -----------------------------------------------------------------------------------
 
     def python_calls(self, start: int, end: int) -> list[tuple[_Raw, tuple[int, int]]] | None:
@@ -1588,6 +1610,22 @@ class _Scan:
             return self.accept_python(calls, fmt, explicit=True)
         found, _ = self.json_objects(start, end, end, fmt, explicit=True)
         return found
+
+    def named_call(
+        self, name: str, start: int, end: int, span: tuple[int, int], fmt: str
+    ) -> ParsedToolCall | None:
+        """A call written as its name, then its arguments: a JSON object (maybe fenced) in text[start:end]."""
+        fence = _WRAPPING_FENCE.match(self.text[start:end])
+        if fence:
+            start, end = start + fence.start(2), start + fence.end(2)
+        j = _skip_ws_comments(self.text, start, end)
+        if j >= end or self.text[j] != "{":
+            return None
+        try:
+            args, _ = _parse_prefix(self.text, j, end)
+        except ValueError:
+            return None
+        return self.accept(_Raw(name, args), span, fmt, explicit=True)
 
     def xml_functions(self, start: int, end: int) -> list[ParsedToolCall]:
         """Qwen3-Coder `<function=NAME><parameter=KEY>v</parameter></function>`, `<invoke name=...>` and
@@ -1672,11 +1710,37 @@ _REACT = re.compile(
     re.M | re.I,
 )
 _THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.S | re.I)
+_THINK_OPEN = re.compile(r"<(?:think|thinking|reasoning)>", re.I)
+_THINK_CLOSE = re.compile(r"</(?:think|thinking|reasoning)>", re.I)
+
+
+def _ds_token(words: str) -> str:
+    """A DeepSeek special token such as `<|tool_call_begin|>`, as the tokenizer prints it (fullwidth bars,
+    U+2581 for the underscores) or in ASCII."""
+    return "<[|\uff5c]" + words.replace(" ", "[\u2581_]") + "[|\uff5c]>"
+
+
+# DeepSeek V3 `<|tool_call_begin|>function<|tool_sep|>NAME\n```json\n{...}\n```<|tool_call_end|>` and V3.1
+# `<|tool_call_begin|>NAME<|tool_sep|>{...}<|tool_call_end|>`, in `<|tool_calls_begin|>...<|tool_calls_end|>`.
+_DS_CALL = re.compile(
+    rf"(?:{_ds_token('tool calls begin')}\s*)?{_ds_token('tool call begin')}\s*"
+    rf"(?:function\s*{_ds_token('tool sep')}\s*([\w.\-]+)|([\w.\-]+)\s*{_ds_token('tool sep')})"
+)
+_DS_END = _ds_token("tool call end")
+_DS_CALLS_END = _ds_token("tool calls end")
+_DS_EOS = _ds_token("end of sentence")
+_DS_STOP = re.compile(
+    rf"(?P<end>{_DS_END}(?:\s*{_DS_CALLS_END})?|{_DS_CALLS_END})(?:\s*{_DS_EOS})?"
+    rf"|{_ds_token('tool call begin')}|{_DS_EOS}"
+)
+# functionary v3: `>>>NAME\n{...}`, several in a row; `>>>all\n` starts plain text.
+_FUNCTIONARY = re.compile(r">>>([A-Za-z_][\w.\-]*)[ \t]*\r?\n")
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})[ \t]*([\w+.\-]*)[^\n`{\[]*")
 _EXPLICIT_FENCES = _words(
     "tool tool_call tool_calls tool_code tools function function_call functions action call"
 )
 _DATA_FENCES = _words("json jsonc json5 jsonl ndjson javascript_object text txt plaintext xml")
+_KEY_FIRST = re.compile(rf"\s*[{_QUOTES}][\w\-]+[{_QUOTES}]\s*:")
 _ONLY_GLUE = re.compile(r"(?:\s|[\[\],;]|//[^\n]*|#[^\n]*)*")
 _CALL_LINE = re.compile(r"^(\[?[A-Za-z_][\w.]*\s*\(.*)$", re.M)
 
@@ -1709,6 +1773,7 @@ def _tags(scan: _Scan) -> None:
     scan.calls.extend(scan.xml_functions(0, len(text)))
     _mistral(scan)
     _react(scan)
+    _named(scan)
 
 
 def _mistral(scan: _Scan) -> None:
@@ -1749,6 +1814,28 @@ def _mistral(scan: _Scan) -> None:
                 found[0].span = (m.start(), pos)
             scan.calls.extend(found)
             scan.used.append((m.start(), pos))
+
+
+def _named(scan: _Scan) -> None:
+    """DeepSeek's special-token calls and functionary's `>>>NAME` lines: a name, then JSON arguments."""
+    text = scan.text
+    for m in _DS_CALL.finditer(text):
+        if scan.is_used(m.start()):
+            continue
+        stop = _DS_STOP.search(text, m.end())
+        end = stop.start() if stop else len(text)
+        span = (m.start(), stop.end() if stop and stop.group("end") else end)
+        call = scan.named_call(m.group(1) or m.group(2), m.end(), end, span, "deepseek")
+        scan.calls.extend([call] if call else [])
+        scan.used.append(span)
+    marks = [m for m in _FUNCTIONARY.finditer(text) if not scan.is_used(m.start())]
+    for idx, m in enumerate(marks):
+        end = marks[idx + 1].start() if idx + 1 < len(marks) else len(text)
+        span = (m.start(), m.end() + len(text[m.end() : end].rstrip()))
+        call = None if m.group(1) == "all" else scan.named_call(m.group(1), m.end(), end, span, "functionary")
+        scan.calls.extend([call] if call else [])
+        if call:
+            scan.used.append(span)
 
 
 def _react(scan: _Scan) -> None:
@@ -1802,6 +1889,8 @@ def _fences(scan: _Scan) -> None:
             items = scan.python_calls(cstart, cend)
             if items:
                 found = scan.accept_python(items, "fenced", explicit)
+        if not found and (explicit or not info or info in _DATA_FENCES):
+            found = scan.braceless(cstart, cend, explicit)
         region_end = cend + len(fence) if close >= 0 else len(text)
         if obj_end > cend:  # a JSON string held a ``` of its own: the fence closes after the object
             again = text.find(fence, obj_end)
@@ -1819,17 +1908,19 @@ def _bare(scan: _Scan) -> None:
         if scan.overlaps_used(m.start(), m.end()):
             continue
         items = scan.python_calls(m.start(), m.end())
-        if items:
-            scan.calls.extend(scan.accept_python(items, "python_call", explicit=False))
+        if items:  # a line that is a bracketed list of calls is Llama's pythonic format: meant as calls
+            listed = m.group(1).startswith("[") and m.group(1).rstrip().endswith("]")
+            scan.calls.extend(scan.accept_python(items, "python_call", explicit=listed))
 
 
 def parse_tool_calls(text: str, tools: list[dict[str, Any]]) -> list[ParsedToolCall]:
     """Find the tool calls a model printed as text; [] when there are none.
 
     `tools` are OpenAI-style definitions. Calls are returned in text order with repaired arguments; exact
-    duplicates are dropped. Text inside closed `<think>` blocks is ignored. A call is returned only when its
-    name resolves to a known tool and it has arguments (empty only for a tool without required parameters,
-    and only in an explicit tool-call format).
+    duplicates are dropped. Reasoning is ignored: `<think>` blocks, and all before a `</think>` whose opening
+    tag was in the prompt. A call is returned only when its name resolves to a known tool and it has
+    arguments (empty only for a tool without required parameters, and only in an explicit tool-call format:
+    tags, special tokens, a line that is a bracketed list of Python calls).
     """
     if not text or not tools:
         return []
@@ -1838,6 +1929,10 @@ def parse_tool_calls(text: str, tools: list[dict[str, Any]]) -> list[ParsedToolC
         return []
     scan = _Scan(text, index)
     scan.used.extend(m.span() for m in _THINK.finditer(text))
+    # a closing tag with no opening one before it: that was in the prompt template, all before is reasoning
+    lone = _THINK_CLOSE.search(text)
+    if lone and not _THINK_OPEN.search(text, 0, lone.start()):
+        scan.used.append((0, lone.end()))
     _tags(scan)
     _fences(scan)
     _bare(scan)

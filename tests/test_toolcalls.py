@@ -311,26 +311,38 @@ def test_repair_reports_missing_required_precisely() -> None:
     assert repair_arguments("bash", {}, TOOLS).missing == ["command"]
 
 
-def test_repair_drops_unknown_keys_only_when_schema_forbids_extras() -> None:
+def _note_tool(**schema: Any) -> list[dict[str, Any]]:
+    parameters = {
+        "type": "object",
+        "properties": {"text": {"type": "string"}},
+        "required": ["text"],
+        **schema,
+    }
+    return [{"type": "function", "function": {"name": "note", "parameters": parameters}}]
+
+
+def test_repair_drops_unknown_keys_unless_schema_allows_extras() -> None:
     strict = repair_arguments("read", {"path": "a", "encoding": "utf-8", "verbose": True}, TOOLS)
     assert strict.arguments == {"path": "a"}
     assert strict.dropped == {"encoding": "utf-8", "verbose": True}
     assert any("encoding" in r for r in strict.repairs)
-    open_tools = [
-        {
-            "type": "function",
-            "function": {
-                "name": "note",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"text": {"type": "string"}},
-                    "required": ["text"],
-                },
-            },
-        }
-    ]
-    lenient = repair_arguments("note", {"text": "hi", "tag": "x"}, open_tools)
+    # a tool's parameters without `additionalProperties` (most MCP tools) are a closed set too ...
+    unsaid = repair_arguments("note", {"text": "hi", "tag": "x"}, _note_tool())
+    assert unsaid.arguments == {"text": "hi"} and unsaid.dropped == {"tag": "x"}
+    assert "dropped unknown argument tag" in unsaid.repairs
+    # ... a key that is another name for a real one is mapped onto it before anything is dropped ...
+    alias = repair_arguments("note", {"contents": "hi", "tag": "x"}, _note_tool())
+    assert alias.arguments == {"text": "hi"} and alias.dropped == {"tag": "x"}
+    # ... and extras are kept when the schema allows them
+    lenient = repair_arguments("note", {"text": "hi", "tag": "x"}, _note_tool(additionalProperties=True))
     assert lenient.arguments == {"text": "hi", "tag": "x"} and lenient.dropped == {}
+    typed = repair_arguments(
+        "note", {"text": "hi", "n": "2"}, _note_tool(additionalProperties={"type": "integer"})
+    )
+    assert typed.arguments == {"text": "hi", "n": 2}
+    # nested objects keep JSON Schema's default (extras allowed): scratchpad items ignore unknown keys
+    nested = repair_arguments("scratchpad", {"items": [{"content": "a", "id": 1}]}, TOOLS)
+    assert nested.arguments == {"items": [{"content": "a", "id": 1}]}
 
 
 def test_repair_maps_only_onto_names_the_schema_has() -> None:
