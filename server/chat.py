@@ -161,6 +161,7 @@ class ChatService:
         entry.session.options.bash_mode = bash.mode
         entry.session.options.bash_allow = list(bash.allow)
         entry.session.options.bash_timeout = bash.timeout
+        entry.session.options.run_tests = self.ls.settings.current.checks.tests
         return entry.session
 
     def start(self, entry: SessionEntry, request: TurnRequest) -> asyncio.Task[dict[str, Any]]:

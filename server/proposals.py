@@ -244,13 +244,16 @@ class ProposalStore:
                 entry["baseText"] = change.base_text
                 entry["newText"] = change.new_text
             files.append(entry)
-        return {
+        out: dict[str, Any] = {
             "id": record.id,
             "sessionId": record.session_id,
             "status": record.status,
             "summary": record.proposal.summary,
             "files": files,
         }
+        if record.proposal.verification is not None:
+            out["verification"] = record.proposal.verification
+        return out
 
     # -- edits -------------------------------------------------------------------------------------
 

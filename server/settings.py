@@ -24,6 +24,13 @@ class BashSettings(_Section):
     timeout: float = Field(60.0, gt=0)
 
 
+class CheckSettings(_Section):
+    """Checks run on a proposed edit before it is shown. Running tests runs the project's code (asked
+    through the bash permission policy); `tests: false` turns it off."""
+
+    tests: bool = True
+
+
 class UserAction(_Section):
     title: str = Field(min_length=1)
     prompt: str = Field(min_length=1)
@@ -35,6 +42,7 @@ class Settings(_Section):
     skiff_ui: bool = Field(False, alias="skiffUi")
     proposals: ProposalSettings = Field(default_factory=ProposalSettings)
     bash: BashSettings = Field(default_factory=BashSettings)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
     actions: list[UserAction] = Field(default_factory=list)
 
     @property

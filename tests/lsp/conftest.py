@@ -22,6 +22,10 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 EDIT_OLD = "def mean(xs):\n"
 EDIT_NEW = 'def mean(xs):\n    """Return the mean."""\n'
+STATS_PY_DOC = (
+    'def mean(xs):\n    """Return the mean."""\n    return sum(xs) / len(xs)\n\n\n'
+    "def total(xs):\n    return sum(xs)\n"
+)
 SLOW_TEXT = "Thinking about it step by step. " * 40
 
 TEST_PROFILE = {"mechanisms": [], "turnCap": 6, "retries": 0, "toolCallFormat": "native"}
@@ -33,6 +37,10 @@ def _calls(*calls: dict[str, Any]) -> dict[str, Any]:
 
 SCRIPTS: dict[str, dict[str, Any]] = {
     "hello": {"replies": ["Hello from Skiff."]},
+    "oneshot": {  # the one-call edit path: the whole file back, checked before it is proposed
+        "replies": ["stats.py\n```python\n" + STATS_PY_DOC + "```"],
+        "profile": {"extends": "test", "editFormat": "auto"},
+    },
     "edit": {
         "replies": [
             _calls(
@@ -100,7 +108,7 @@ MODELS = {
         "test": {
             "api": "scripted",
             "models": [
-                {"id": name, "name": f"Scripted {name}", "contextWindow": 4096, "profile": "test", **script}
+                {"id": name, "name": f"Scripted {name}", "contextWindow": 4096, "profile": "test"} | script
                 for name, script in SCRIPTS.items()
             ],
         },

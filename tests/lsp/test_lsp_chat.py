@@ -66,6 +66,27 @@ async def test_chat_streams_updates_in_order_with_progress_and_a_pinned_proposal
     assert isinstance(end, lsp.WorkDoneProgressEnd)
 
 
+async def test_one_call_edit_of_the_buffer_carries_its_checks(client: LanguageClient):
+    editor = ed(client)
+    (editor.root / "stats.py").write_text("# saved long ago\n")
+    uri = editor.open("stats.py", STATS_PY, version=3)
+    await set_model(client, "test/oneshot")
+    context = {
+        "uri": uri,
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+    }
+    result = await chat(client, "add a docstring to mean()", context=context)
+    assert result["stopReason"] == "end_turn"
+    updates = editor.updates(result["sessionId"])
+    (proposal,) = [u["proposal"] for u in updates if u["sessionUpdate"] == "proposal"]
+    assert proposal["verification"]["summary"] == "syntax ok"
+    assert proposal["verification"]["checks"] == [{"name": "syntax", "ok": True, "summary": "syntax ok"}]
+    (f,) = proposal["files"]
+    assert (f["path"], f["version"]) == ("stats.py", 3)
+    assert [h["newText"] for h in f["hunks"]] == ['    """Return the mean."""\n']
+    assert not any(u["sessionUpdate"] == "tool_call" for u in updates)
+
+
 async def test_tools_see_unsaved_buffers_and_the_disk_for_closed_files(client: LanguageClient):
     editor = ed(client)
     editor.open("stats.py", STATS_PY + "UNSAVED_MARKER = 1\n")
