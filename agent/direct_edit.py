@@ -23,7 +23,7 @@ from skiff.agent.edit_formats import EditFormat, instructions, map_reply, render
 from skiff.agent.events import MechanismFired
 from skiff.agent.messages import Message
 from skiff.agent.skills import question_only
-from skiff.agent.verify import Verification, VerifyOptions, verify
+from skiff.agent.verify import Verification, VerifyOptions, syntax_error, verify
 
 if TYPE_CHECKING:
     from skiff.agent.config import Profile
@@ -39,6 +39,7 @@ OUTPUT_MARGIN = 256
 class Attempt:
     texts: dict[str, str]
     verification: Verification
+    broken: bool = False  # it broke the syntax of files that parsed
 
 
 def wants_direct_edit(profile: Profile, prompt: str, context: RequestContext | None) -> bool:
@@ -102,6 +103,7 @@ class DirectEdit:
         user = Message("user", user_message(request, ctx, turn.context))
         messages = [system, user]
         base_texts = {rel: text for rel, text in ctx.files.items()}
+        base_parses = all([await syntax_error(rel, t) is None for rel, t in base_texts.items() if t])
         attempts: list[Attempt] = []
         final = ""
         rounds = 0
@@ -133,16 +135,24 @@ class DirectEdit:
             changed = list(overlay.changed_paths())
             verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
             turn.emit(MechanismFired("verify", verification.summary, verification.to_dict()))
-            attempts.append(Attempt(self._snapshot(), verification))
+            attempts.append(
+                Attempt(self._snapshot(), verification, broken=base_parses and not verification.parses)
+            )
             if verification.ok or rounds >= turn.profile.repair_rounds:
                 break
             rounds += 1
             problems = verification.problems()
             turn.fire(NAME, f"repair round {rounds}: {verification.summary}")
             messages += [Message("assistant", content), Message("user", repair_request(fmt, problems))]
-        best = self._restore_best(attempts)
+        best = self._restore_best(attempts, base_texts)
         turn.notes[NAME] = best.verification if best else None
-        return _prose(final) if best is None else _summary(request, best)
+        if best is not None:
+            return _summary(request, best)
+        if attempts:
+            problems = attempts[-1].verification.problems()
+            turn.fire(NAME, "every attempt broke the syntax; nothing proposed")
+            return f"The model's edit did not parse, so nothing was proposed.\n{problems}"
+        return _prose(final)
 
     def _read(self, rel: str) -> str | None:
         tool_ctx = self.turn.tool_ctx
@@ -156,11 +166,16 @@ class DirectEdit:
             if text is not None
         }
 
-    def _restore_best(self, attempts: list[Attempt]) -> Attempt | None:
-        if not attempts:
-            return None
-        best = max(reversed(attempts), key=lambda a: a.verification.score())  # ties: the latest
+    def _restore_best(self, attempts: list[Attempt], base: dict[str, str | None]) -> Attempt | None:
+        """Leave the best attempt in the overlay (ties: the latest). An attempt that broke the syntax of
+        files that parsed is never proposed: with no other, the overlay goes back to the base texts."""
         overlay, workspace = self.turn.tool_ctx.overlay, self.turn.tool_ctx.workspace
+        usable = [a for a in attempts if not a.broken]
+        if not usable:
+            for rel, text in base.items():
+                overlay.write(workspace.resolve(rel), text)
+            return None
+        best = max(reversed(usable), key=lambda a: a.verification.score())
         for rel, text in best.texts.items():
             overlay.write(workspace.resolve(rel), text)
         return best

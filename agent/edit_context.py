@@ -31,6 +31,9 @@ _RENAME = re.compile(
 )
 _IDENT = re.compile(r"`([A-Za-z_]\w*)(?:\(\))?`|\b([A-Za-z_]\w*)\(\)")
 _WORD = re.compile(r"[A-Za-z_]\w{2,}")
+_TEST_CHANGE = re.compile(
+    r"\b(add|write|create|update|extend|change|rename|move|edit)\w*\b[^.;]*\btests?\b", re.I
+)
 _PY_IMPORT = re.compile(r"^\s*(?:from\s+([.\w]+)\s+import|import\s+([.\w]+))", re.M)
 _JS_IMPORT = re.compile(r"""(?:from\s+|require\(\s*)['"](\.{1,2}/[^'"]+)['"]""")
 _SKIP_DIRS = {"node_modules", "__pycache__", "build", "dist", "venv", "site-packages"}
@@ -88,6 +91,8 @@ def gather(
         add(context.path, editable=True, required=True)
     for rel in named_files(request, sources):
         editable = Path(rel).suffix.lower() not in INSTRUCTION_SUFFIXES
+        if _is_test(rel) and not _TEST_CHANGE.search(request):
+            editable = False  # a failing test the request names is the spec, not the thing to change
         add(rel, editable=editable, required=True)
         if ctx.primary is None and editable:
             ctx.primary = rel

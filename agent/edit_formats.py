@@ -66,6 +66,7 @@ _REMOVAL_WORDS = re.compile(
     r"\b(renam\w*|remov\w*|delet\w*|drop\w*|mov\w*|merg\w*|inlin\w*|replac\w*)\b", re.I
 )
 _PATH_LINE = re.compile(r"^[#/*\s-]*(?:file(?:name)?\s*:\s*)?`?(?P<path>[\w./\\-]+\.\w+)`?\s*:?$", re.I)
+_OPENER = re.compile(r"^\s*(`{3,}|~{3,})[\w+.#-]+\s*$")
 _PATH_TOKEN = re.compile(r"[\w./\\-]+\.[A-Za-z]\w*")
 _LEAD_COMMENT = re.compile(
     r"^\s*(?:#|//|/\*|--)\s*(?:file(?:name)?\s*:\s*)?(?P<path>[\w./\\-]+\.\w+)\s*(?:\*/)?\s*$"
@@ -246,7 +247,7 @@ def _fence_blocks(reply: str) -> list[_Block]:
     for fence in fenced_blocks(reply):
         if fence.lang in ("diff", "patch", "udiff"):
             continue
-        path, code = _fence_path(fence)
+        path, code = _unnest(*_fence_path(fence))
         if fence.lang in ("json", "text", "txt", "console", "output", "shell-session") and path is None:
             continue
         out.append(_Block(path, code, fence.closed))
@@ -270,6 +271,18 @@ def _fence_path(fence: Fence) -> tuple[str | None, str]:
     if lines and (m := _LEAD_COMMENT.match(lines[0])):
         return m.group("path"), "".join(lines[1:])
     return None, fence.code
+
+
+def _unnest(path: str | None, code: str) -> tuple[str | None, str]:
+    """A block that opens with the wrapper again (```` ```python ```` then `path` then ```` ```python ````,
+    as small models sometimes write it): the inner path line and fence lines are not code."""
+    lines = split_lines(code)
+    named = _PATH_LINE.match(lines[0].strip()) if lines else None
+    if named and len(lines) >= 2 and _OPENER.match(lines[1]):
+        return path or named.group("path"), "".join(lines[2:])
+    if lines and _OPENER.match(lines[0]):
+        return path, "".join(lines[1:])
+    return path, code
 
 
 def _tool_call_blocks(reply: str, pairs: dict[str, list[tuple[str, str]]], resolve: object) -> list[_Block]:

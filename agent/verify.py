@@ -74,12 +74,16 @@ class Verification:
     def summary(self) -> str:
         return " · ".join(c.summary for c in self.checks) or "no checks"
 
+    @property
+    def parses(self) -> bool:
+        return all(c.ok for c in self.checks if c.name == "syntax")
+
     def problems(self) -> str:
         return "\n\n".join(c.details or c.summary for c in self.checks if not c.ok and c.blocking)
 
     def score(self) -> tuple[int, int, int]:
         """Higher is better: syntax fine, fewer failing tests, fewer new lint problems."""
-        syntax = all(c.ok for c in self.checks if c.name == "syntax")
+        syntax = self.parses
         failed = sum(c.failed for c in self.checks if c.name == "tests")
         lint = sum(c.failed for c in self.checks if c.name == "lint")
         return (int(syntax), -failed, -lint)

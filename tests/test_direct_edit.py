@@ -169,6 +169,23 @@ def test_gather_shows_named_files_instructions_new_files_and_users_of_a_renamed_
     assert "stats.py:\n  def median(xs):" in ctx.repo_map
 
 
+async def test_an_edit_that_breaks_the_syntax_is_never_proposed(ws: Path) -> None:
+    s, _ = session(ws, [whole("cart.py", BROKEN), whole("cart.py", BROKEN)])
+    result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
+    assert result.model_calls == 2 and result.proposal is None
+    assert result.text.startswith("The model's edit did not parse, so nothing was proposed.")
+    assert "cart.py, line 2" in result.text
+
+
+async def test_a_test_the_request_names_is_shown_read_only(ws: Path) -> None:
+    cheat = TEST.replace("== 10", "== 20")
+    reply = f"{whole('test_cart.py', cheat)}\n\n{whole('cart.py', FIXED)}"
+    s, provider = session(ws, [reply])
+    result = await s.run_turn("test_cart.py fails; fix it", RequestContext(path="cart.py"))
+    assert "(read-only: test_cart.py" in provider.requests[0].messages[-1].content
+    assert result.proposal is not None and [c.path for c in result.proposal.changes] == ["cart.py"]
+
+
 def test_test_files_are_found_by_name_and_by_import(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_cart.py").write_text("import cart\n")
