@@ -1,0 +1,19 @@
+"""How contacts are shown in the terminal."""
+
+from __future__ import annotations
+
+from models import Contact
+
+
+def format_contact(contact: Contact) -> str:
+    text = f"{contact.name} <{contact.email}>"
+    if contact.company:
+        text += f", {contact.company}"
+    if contact.phone:
+        text += f", tel. {contact.phone}"
+    return text
+
+
+def format_list(contacts: list[Contact]) -> str:
+    ordered = sorted(contacts, key=lambda c: c.name.lower())
+    return "\n".join(format_contact(c) for c in ordered)

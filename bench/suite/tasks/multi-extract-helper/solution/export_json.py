@@ -1,0 +1,15 @@
+"""JSON export of the expense list."""
+
+from __future__ import annotations
+
+import json
+
+from money import format_amount
+
+
+def to_json(rows: list[dict[str, object]]) -> str:
+    items = []
+    for row in rows:
+        amount = format_amount(row["amount"])
+        items.append({"date": row["date"], "label": row["label"], "amount": amount})
+    return json.dumps({"expenses": items}, ensure_ascii=False, indent=2)
