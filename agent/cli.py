@@ -147,6 +147,8 @@ async def _run(args: argparse.Namespace) -> int:
 def _why_no_change(text: str) -> str:
     """Say plainly that the model gave no usable edit, with the start of what it said instead."""
     said = " ".join(text.split())
+    if said.startswith("The model"):  # the one-call path's own account of what went wrong
+        return f". {_short(said, 300)}"
     if not said:
         return ": the model's answer held no edit Skiff could apply"
     return f": the model's answer held no edit Skiff could apply (it said: {_short(said, 160)})"

@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skiff.agent.edit_context import EditContext, gather
 from skiff.agent.edit_formats import EditFormat, instructions, map_reply, render_file, repair_request
 from skiff.agent.events import MechanismFired
+from skiff.agent.intent import Intent, enforce, read_intent
+from skiff.agent.intent import check as check_intent
 from skiff.agent.messages import Message
 from skiff.agent.skills import question_only
 from skiff.agent.verify import Verification, VerifyOptions, syntax_error, verify
@@ -103,6 +106,8 @@ class DirectEdit:
         user = Message("user", user_message(request, ctx, turn.context))
         messages = [system, user]
         base_texts = {rel: text for rel, text in ctx.files.items()}
+        original = dict(base_texts)
+        promise = read_intent(request)
         base_parses = all([await syntax_error(rel, t) is None for rel, t in base_texts.items() if t])
         attempts: list[Attempt] = []
         final = ""
@@ -129,11 +134,15 @@ class DirectEdit:
                 messages += [Message("assistant", content), Message("user", _format_reminder(fmt, reasons))]
                 continue
             for rel, text in edits.texts.items():
+                if promise is not None:
+                    text = enforce(promise, rel, original.get(rel), text)
                 overlay.write(workspace.resolve(rel), text)
                 base_texts.setdefault(rel, None)
             turn.fire(NAME, "applied " + "; ".join(edits.applied), applied=edits.applied)
             changed = list(overlay.changed_paths())
             verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
+            if promise is not None:
+                self._check_promise(promise, verification, changed, original, ctx.primary)
             turn.emit(MechanismFired("verify", verification.summary, verification.to_dict()))
             attempts.append(
                 Attempt(self._snapshot(), verification, broken=base_parses and not verification.parses)
@@ -146,13 +155,40 @@ class DirectEdit:
             messages += [Message("assistant", content), Message("user", repair_request(fmt, problems))]
         best = self._restore_best(attempts, base_texts)
         turn.notes[NAME] = best.verification if best else None
+        if best is not None and not any(overlay.changed_paths()):
+            turn.notes[NAME] = None
+            return f"The model could not do this: {_failures(best.verification)}."
         if best is not None:
             return _summary(request, best)
         if attempts:
-            problems = attempts[-1].verification.problems()
             turn.fire(NAME, "every attempt broke the syntax; nothing proposed")
-            return f"The model's edit did not parse, so nothing was proposed.\n{problems}"
+            return f"The model's edit did not parse: {_failures(attempts[-1].verification)}."
         return _prose(final)
+
+    def _check_promise(
+        self,
+        promise: Intent,
+        verification: Verification,
+        changed: list[Path],
+        original: dict[str, str | None],
+        primary: str | None,
+    ) -> None:
+        """Add the intent check (`skiff.agent.intent`) over the changed files and the request's file."""
+        workspace = self.turn.tool_ctx.workspace
+        rels = [workspace.relative(p) for p in changed]
+        if primary and primary not in rels:
+            rels.append(primary)
+        files = {}
+        for rel in rels:
+            new = self._read(rel)
+            if new is not None:
+                files[rel] = (
+                    original.get(rel, self.turn.tool_ctx.workspace.read_base(workspace.resolve(rel))),
+                    new,
+                )
+        result = check_intent(promise, files)
+        if result is not None:
+            verification.checks.append(result)
 
     def _read(self, rel: str) -> str | None:
         tool_ctx = self.turn.tool_ctx
@@ -197,6 +233,13 @@ def _with_native_calls(message: Message) -> str:
         for c in message.tool_calls
     ]
     return "\n".join([message.content, *calls]) if calls else message.content
+
+
+def _failures(verification: Verification) -> str:
+    """The failed checks, one line: what the user reads when nothing could be proposed."""
+    lines = [x.strip("- ").strip() for x in verification.problems().splitlines()]
+    useful = [x for x in lines if x and not x.endswith(":")]
+    return "; ".join(useful[:3]) or verification.summary
 
 
 def _has_code(text: str) -> bool:

@@ -81,12 +81,13 @@ class Verification:
     def problems(self) -> str:
         return "\n\n".join(c.details or c.summary for c in self.checks if not c.ok and c.blocking)
 
-    def score(self) -> tuple[int, int, int]:
-        """Higher is better: syntax fine, fewer failing tests, fewer new lint problems."""
-        syntax = self.parses
+    def score(self) -> tuple[int, int, int, int]:
+        """Higher is better: syntax fine, the request's promise kept, fewer failing tests, fewer new lint
+        problems."""
+        intent = all(c.ok for c in self.checks if c.name == "intent")
         failed = sum(c.failed for c in self.checks if c.name == "tests")
         lint = sum(c.failed for c in self.checks if c.name == "lint")
-        return (int(syntax), -failed, -lint)
+        return (int(self.parses), int(intent), -failed, -lint)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "summary": self.summary, "checks": [c.to_dict() for c in self.checks]}

@@ -173,7 +173,7 @@ async def test_an_edit_that_breaks_the_syntax_is_never_proposed(ws: Path) -> Non
     s, _ = session(ws, [whole("cart.py", BROKEN), whole("cart.py", BROKEN)])
     result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
     assert result.model_calls == 2 and result.proposal is None
-    assert result.text.startswith("The model's edit did not parse, so nothing was proposed.")
+    assert result.text.startswith("The model's edit did not parse: ")
     assert "cart.py, line 2" in result.text
 
 
@@ -194,3 +194,22 @@ def test_test_files_are_found_by_name_and_by_import(tmp_path: Path) -> None:
     (tmp_path / "cart.test.js").write_text("const c = require('./cart');\n")
     found = related_tests(tmp_path, ["cart.py"])
     assert found == ["cart.test.js", "tests/test_cart.py", "tests/test_misc.py"]
+
+
+async def test_a_docstring_request_changes_nothing_but_docstrings(ws: Path) -> None:
+    sloppy = 'def total(items, discount=0):\n    """Sum minus discount."""\n    return sum(items)\n'
+    s, _ = session(ws, [whole("cart.py", sloppy)])
+    result = await s.run_turn("add a docstring to total()", RequestContext(path="cart.py"))
+    assert result.proposal is not None
+    assert result.proposal.changes[0].new_text == (
+        'def total(prices, discount=0):\n    """Sum minus discount."""\n    return sum(prices) - discount\n'
+    )
+    assert result.verification is not None and result.verification.ok
+
+
+async def test_when_the_promise_cannot_be_kept_nothing_is_proposed_and_the_reason_is_said(ws: Path) -> None:
+    s, provider = session(ws, [whole("cart.py", FIXED), whole("cart.py", FIXED)])
+    result = await s.run_turn("add a docstring to total()", RequestContext(path="cart.py"))
+    assert "`total` has no docstring" in provider.requests[1].messages[-1].content
+    assert result.proposal is None
+    assert result.text == "The model could not do this: `total` has no docstring."

@@ -1,0 +1,79 @@
+"""Requests that promise behaviour stays the same: docstrings grafted onto the original, checks that fail."""
+
+from __future__ import annotations
+
+from skiff.agent.intent import check, enforce, read_intent
+
+STATS = (
+    "def mean(xs):\n    return sum(xs) / len(xs)\n\n\n"
+    "class Box:\n    def size(self, n):\n        return n * 2\n"
+)
+
+
+def test_kinds_read_from_the_request() -> None:
+    assert read_intent("add a docstring to mean()").kind == "docstring"  # type: ignore[union-attr]
+    assert read_intent("add a docstring to mean()").names == ["mean"]  # type: ignore[union-attr]
+    assert read_intent("document `Box`").names == ["Box"]  # type: ignore[union-attr]
+    hints = read_intent("add type hints to size()")
+    assert hints is not None and (hints.kind, hints.names) == ("type_hints", ["size"])
+    rename = read_intent("rename the function median to middle")
+    assert rename is not None and (rename.kind, rename.old, rename.new) == ("rename", "median", "middle")
+    assert read_intent("fix the bug in mean() and update its docstring") is None
+    assert read_intent("make mean() return 0.0 for an empty list") is None
+
+
+def test_docstrings_are_grafted_onto_the_original_code() -> None:
+    model = (
+        'def mean(values):\n    """Arithmetic mean.\n\n        Empty input fails.\n    """\n'
+        "    return sum(values) / max(len(values), 1)\n\n\n"
+        'class Box:\n    """A box."""\n    def size(self, n):\n        """Twice n."""\n        return n + n\n'
+    )
+    out = enforce(read_intent("add docstrings"), "stats.py", STATS, model)  # type: ignore[arg-type]
+    assert out == (
+        'def mean(xs):\n    """Arithmetic mean.\n\n    Empty input fails.\n    """\n'
+        "    return sum(xs) / len(xs)\n\n\n"
+        'class Box:\n    """A box."""\n    def size(self, n):\n        """Twice n."""\n        return n * 2\n'
+    )
+
+
+def test_a_module_docstring_is_set_apart_from_the_code() -> None:
+    model = '"""Statistics."""\n' + STATS
+    out = enforce(read_intent("add docstrings"), "stats.py", STATS, model.replace("xs", "v"))  # type: ignore[arg-type]
+    assert out == '"""Statistics."""\n\n' + STATS
+
+
+def test_a_docstring_only_change_is_kept_as_the_model_wrote_it() -> None:
+    model = STATS.replace("def mean(xs):\n", "def mean(xs):\n    '''Mean.'''\n")
+    assert enforce(read_intent("add a docstring to mean()"), "stats.py", STATS, model) == model  # type: ignore[arg-type]
+
+
+def test_checks_name_what_is_missing_or_changed() -> None:
+    doc = read_intent("add a docstring to mean()")
+    assert doc is not None
+    failed = check(doc, {"stats.py": (STATS, STATS)})
+    assert failed is not None and failed.summary == "`mean` has no docstring" and not failed.ok
+    changed = STATS.replace("def mean(xs):\n", 'def mean(xs):\n    """M."""\n').replace("/ len", "// len")
+    assert "the code changed too" in check(doc, {"stats.py": (STATS, changed)}).details  # type: ignore[union-attr]
+    ok = STATS.replace("def mean(xs):\n", 'def mean(xs):\n    """M."""\n')
+    assert check(doc, {"stats.py": (STATS, ok)}) is None
+
+    hints = read_intent("add type hints to size()")
+    assert hints is not None
+    typed = STATS.replace("def size(self, n):", "def size(self, n: int) -> int:")
+    assert check(hints, {"stats.py": (STATS, typed)}) is None
+    assert check(hints, {"stats.py": (STATS, STATS)}).summary == "`size` has no type hints"  # type: ignore[union-attr]
+    assert "code changed" in check(hints, {"stats.py": (STATS, typed.replace("n * 2", "n * 3"))}).details  # type: ignore[union-attr]
+
+
+def test_a_rename_must_reach_every_shown_file() -> None:
+    rename = read_intent("rename mean to average")
+    assert rename is not None
+    lib = STATS.replace("def mean", "def average")
+    app_old, app_new = (
+        "from stats import mean\nprint(mean([1]))\n",
+        "from stats import average\nprint(average([1]))\n",
+    )
+    assert check(rename, {"stats.py": (STATS, lib), "app.py": (app_old, app_new)}) is None
+    left = check(rename, {"stats.py": (STATS, lib), "app.py": (app_old, app_old)})
+    assert left is not None and left.summary == "app.py still uses `mean`"
+    assert check(rename, {"stats.py": (STATS, STATS)}).details.count("- ") == 2  # type: ignore[union-attr]
