@@ -1,8 +1,10 @@
-"""Model calls and prompt tokens per task, small-model mechanisms on vs off, on a real GGUF in-process.
+"""Model calls and prompt tokens per task on a real GGUF in-process: tool loop vs the one-call edit path.
 
 Each task is an editor-style request about one file (as "Ask agent" sends it: the file is the context).
 A task succeeds when its proposal passes a check run on the proposed text. The baseline is the same model,
-prompt format and tools with every mechanism off, measured in the same run.
+prompt format and tools in the tool loop with every mechanism off, measured in the same run; then the tool
+loop with the profile's mechanisms, then the profile as shipped (the one-call edit path). For the
+comparison with Aider on the full task suite, see `bench_vs_aider.py`.
 
     python bench/bench_tasks.py                                   # SmolLM2-135M (smoke test)
     python bench/bench_tasks.py --gguf .bench-cache/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
@@ -129,9 +131,11 @@ async def main() -> None:
     on = SessionOptions(
         profile=profile, context_limit=limit, max_output_tokens=profile.max_output_tokens or 512
     )
-    off_profile = profile.model_copy(update={"mechanisms": [], "tool_routing": False})
+    loop_profile = profile.model_copy(update={"edit_format": "tools"})
+    off_profile = loop_profile.model_copy(update={"mechanisms": [], "tool_routing": False})
     off = SessionOptions(profile=off_profile, context_limit=limit, max_output_tokens=on.max_output_tokens)
-    configs = {"mechanisms off (baseline)": off, "mechanisms on": on}
+    loop = SessionOptions(profile=loop_profile, context_limit=limit, max_output_tokens=on.max_output_tokens)
+    configs = {"mechanisms off (baseline)": off, "tool loop, mechanisms on": loop, "one-call edit path": on}
     enabled = [
         m for m in ALL_MECHANISMS if m in profile.mechanisms or (m == "tool_routing" and profile.tool_routing)
     ]
