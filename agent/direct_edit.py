@@ -56,8 +56,11 @@ def choose_format(profile: Profile, ctx: EditContext) -> EditFormat:
     return "whole" if ctx.lines() <= profile.whole_file_lines else "search_replace"
 
 
-def user_message(request: str, ctx: EditContext, context: RequestContext | None) -> str:
-    """The files, then the selection and diagnostics, then the request (last, where small models look)."""
+def user_message(
+    request: str, ctx: EditContext, context: RequestContext | None, earlier: list[str] | None = None
+) -> str:
+    """The files, then the selection and diagnostics, then the request (last, where small models look).
+    `earlier` are the chat's previous requests, so a follow-up ("now also...") keeps its meaning."""
     parts = []
     for rel, text in ctx.readonly.items():
         parts.append(f"{render_file(rel, text)}\n(read-only: {rel} is for reference, do not change it)")
@@ -77,6 +80,8 @@ def user_message(request: str, ctx: EditContext, context: RequestContext | None)
         )
     if context is not None and context.diagnostics:
         parts.append("Diagnostics:\n" + "\n".join(d.render() for d in context.diagnostics))
+    if earlier:
+        parts.append("Earlier requests in this chat:\n" + "\n".join(f"- {x}" for x in earlier[-3:]))
     where = f" (in {ctx.primary})" if ctx.primary and ctx.primary not in request else ""
     parts.append(f"Request{where}: {request}")
     return "\n\n".join(parts)
@@ -103,7 +108,8 @@ class DirectEdit:
         shown = ", ".join([*ctx.files, *ctx.readonly]) or "no files"
         turn.fire(NAME, f"{fmt} format; shown: {shown}", format=fmt, files=list(ctx.files))
         system = Message("system", instructions(fmt, ctx.primary or "path/to/file.py"))
-        user = Message("user", user_message(request, ctx, turn.context))
+        earlier = [m.display or m.content for m in turn.history[:-1] if m.role == "user"]
+        user = Message("user", user_message(request, ctx, turn.context, earlier))
         messages = [system, user]
         base_texts = {rel: text for rel, text in ctx.files.items()}
         original = dict(base_texts)

@@ -213,3 +213,13 @@ async def test_when_the_promise_cannot_be_kept_nothing_is_proposed_and_the_reaso
     assert "`total` has no docstring" in provider.requests[1].messages[-1].content
     assert result.proposal is None
     assert result.text == "The model could not do this: `total` has no docstring."
+
+
+async def test_a_follow_up_in_the_same_chat_sees_the_earlier_requests(ws: Path) -> None:
+    s, provider = session(ws, [whole("cart.py", FIXED), whole("cart.py", FIXED + "\n\nTAX = 0.2\n")])
+    await s.run_turn("apply the discount as a fraction", RequestContext(path="cart.py"))
+    await s.run_turn("now also add a TAX constant", RequestContext(path="cart.py"))
+    second = provider.requests[1].messages[-1].content
+    assert "Earlier requests in this chat:\n- apply the discount as a fraction" in second
+    assert second.rstrip().endswith("now also add a TAX constant")
+    assert "Earlier requests" not in provider.requests[0].messages[-1].content
