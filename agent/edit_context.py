@@ -19,6 +19,7 @@ from pathlib import Path
 
 from skiff.agent.codeblocks import definitions
 from skiff.agent.context import SOURCE_SUFFIXES, RequestContext
+from skiff.agent.ignore import IgnoreMatcher
 from skiff.agent.providers.base import Tokenizer
 from skiff.agent.workspace import Overlay, PathOutsideWorkspace
 
@@ -36,7 +37,7 @@ _TEST_CHANGE = re.compile(
 )
 _PY_IMPORT = re.compile(r"^\s*(?:from\s+([.\w]+)\s+import|import\s+([.\w]+))", re.M)
 _JS_IMPORT = re.compile(r"""(?:from\s+|require\(\s*)['"](\.{1,2}/[^'"]+)['"]""")
-_SKIP_DIRS = {"node_modules", "__pycache__", "build", "dist", "venv", "site-packages"}
+_SKIP_DIRS = frozenset({".", "node_modules", "__pycache__", "build", "dist", "venv", "site-packages"})
 
 
 @dataclass
@@ -107,15 +108,12 @@ def gather(
 
 
 def _workspace_files(root: Path) -> list[str]:
+    """Up to MAX_FILES workspace files, .gitignore respected, hidden and vendored folders skipped."""
     out = []
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root)
-        if any(part.startswith(".") or part in _SKIP_DIRS for part in rel.parts):
-            continue
-        if p.is_file():
-            out.append(rel.as_posix())
-            if len(out) >= MAX_FILES:
-                break
+    for p in IgnoreMatcher(root).walk(root, skip=_SKIP_DIRS):
+        out.append(p.relative_to(root).as_posix())
+        if len(out) >= MAX_FILES:
+            break
     return out
 
 

@@ -210,16 +210,23 @@ class IgnoreMatcher:
                 return True
         return self._verdict(rel, is_dir)
 
-    def walk(self, start: Path) -> Iterator[Path]:
+    def walk(self, start: Path, skip: frozenset[str] = frozenset()) -> Iterator[Path]:
         """Files under `start` (a folder inside the root) that are not ignored, in sorted order.
         `start` itself is not tested, so an explicitly named ignored folder is still searched.
-        Symlinked folders are not followed."""
+        Symlinked folders are not followed; folders named in `skip` (hidden ones when it holds ".")
+        are not entered."""
+        hidden = "." in skip
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
             rel_here = "" if here == self.root else here.relative_to(self.root).as_posix()
             prefix = rel_here + "/" if rel_here else ""
             dirnames[:] = sorted(
-                d for d in dirnames if d not in ALWAYS_SKIP and not self._verdict(prefix + d, True)
+                d
+                for d in dirnames
+                if d not in ALWAYS_SKIP
+                and d not in skip
+                and not (hidden and d.startswith("."))
+                and not self._verdict(prefix + d, True)
             )
             for name in sorted(filenames):
                 if not self._verdict(prefix + name, False):

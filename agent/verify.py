@@ -19,6 +19,7 @@ the failure text the repair round shows the model.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skiff.agent.ignore import IgnoreMatcher
 from skiff.agent.permissions import check_command
 from skiff.agent.tools.base import PermissionRequest, ToolContext
 from skiff.agent.tools.bash import BashTool
@@ -39,7 +41,9 @@ SYNTAX_TIMEOUT = 10.0
 DETAIL_CHARS = 1800
 MAX_COPY_FILES = 5000
 MAX_COPY_BYTES = 64 * 1024 * 1024
-LINKED_DIRS = {".git", "node_modules", ".venv", "venv", ".tox", ".mypy_cache", ".ruff_cache", "__pycache__"}
+LINKED_DIRS = frozenset(
+    {".git", "node_modules", ".venv", "venv", ".tox", ".mypy_cache", ".ruff_cache", "__pycache__"}
+)
 _FIX_WORDS = re.compile(r"\b(fix\w*|fail\w*|bug\w*|broken|error\w*|traceback|test\w*|pass\w*)\b", re.I)
 _TEST_NAME = re.compile(r"\b(test_\w+)\b")
 _PYTEST_COUNTS = re.compile(r"(\d+) (passed|failed|error|errors)\b")
@@ -290,11 +294,8 @@ def related_tests(root: Path, rels: list[str]) -> list[str]:
     """Test files that exercise the changed files: named after them, importing them, or changed themselves."""
     stems = {Path(r).stem for r in rels if not _is_test(r)}
     out = [r for r in rels if _is_test(r)]
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(p in LINKED_DIRS or p.startswith(".") for p in rel.parts[:-1]) or not path.is_file():
-            continue
-        r = rel.as_posix()
+    for path in itertools.islice(IgnoreMatcher(root).walk(root, skip=LINKED_DIRS | {"."}), MAX_COPY_FILES):
+        r = path.relative_to(root).as_posix()
         if not _is_test(r) or r in out or path.suffix not in (".py", ".js", ".mjs", ".cjs"):
             continue
         name = path.stem.removeprefix("test_").removesuffix("_test").split(".")[0]
