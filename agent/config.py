@@ -71,6 +71,7 @@ class Profile(BaseModel):
     repair_rounds: int = Field(1, alias="repairRounds", ge=0)  # checks failed: show the model, ask again
     verify_tests: bool = Field(True, alias="verifyTests")  # run the tests of changed files (permission asked)
     verify_lint: bool = Field(True, alias="verifyLint")  # the project's ruff, when it configures one
+    verify_intent: bool = Field(True, alias="verifyIntent")  # docstring/type-hint/rename promises kept
 
     @model_validator(mode="after")
     def _known_mechanisms(self) -> Profile:

@@ -113,7 +113,7 @@ class DirectEdit:
         messages = [system, user]
         base_texts = {rel: text for rel, text in ctx.files.items()}
         original = dict(base_texts)
-        promise = read_intent(request)
+        promise = read_intent(request) if turn.profile.verify_intent else None
         base_parses = all([await syntax_error(rel, t) is None for rel, t in base_texts.items() if t])
         attempts: list[Attempt] = []
         final = ""

@@ -207,6 +207,13 @@ async def test_a_docstring_request_changes_nothing_but_docstrings(ws: Path) -> N
     assert result.verification is not None and result.verification.ok
 
 
+async def test_the_promise_check_can_be_switched_off(ws: Path) -> None:
+    sloppy = 'def total(items, discount=0):\n    """Sum minus discount."""\n    return sum(items)\n'
+    s, _ = session(ws, [whole("cart.py", sloppy)], verify_intent=False)
+    result = await s.run_turn("add a docstring to total()", RequestContext(path="cart.py"))
+    assert result.proposal is not None and result.proposal.changes[0].new_text == sloppy
+
+
 async def test_when_the_promise_cannot_be_kept_nothing_is_proposed_and_the_reason_is_said(ws: Path) -> None:
     s, provider = session(ws, [whole("cart.py", FIXED), whole("cart.py", FIXED)])
     result = await s.run_turn("add a docstring to total()", RequestContext(path="cart.py"))
