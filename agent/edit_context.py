@@ -5,8 +5,9 @@
   file to create.
 - For requests that reach across files: a rename shows every file that uses the old name; a request that
   names a definition living in another file shows that file.
-- A small repo map: the signatures of the local modules the shown files import (Python via `ast`, other
-  languages by pattern), within a token budget.
+- A small repo map: the signatures of the local modules the shown files import (`skiff.agent.outline`:
+  Python via `ast`, JavaScript/TypeScript via tree-sitter, other languages by pattern), within a token
+  budget.
 
 Everything is read through the turn overlay, so unsaved editor buffers are what the model sees.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from skiff.agent.codeblocks import definitions
 from skiff.agent.context import SOURCE_SUFFIXES, RequestContext
 from skiff.agent.ignore import IgnoreMatcher
+from skiff.agent.outline import outline
 from skiff.agent.providers.base import Tokenizer
 from skiff.agent.workspace import Overlay, PathOutsideWorkspace
 
@@ -194,10 +196,10 @@ def repo_map(ctx: EditContext, files: list[str], read: object, tokenizer: Tokeni
         text = read(rel)
         if not isinstance(text, str):
             continue
-        sig = signatures(text, rel)
-        if not sig:
+        lines = outline(text, rel)
+        if not lines:
             continue
-        piece = f"{rel}:\n{sig}"
+        piece = f"{rel}:\n" + "\n".join("  " + line for line in lines)
         cost = tokenizer.count(piece)
         if used + cost > budget:
             break
@@ -235,17 +237,3 @@ def _join(base: str, spec: str) -> str:
         elif piece and piece != ".":
             parts.append(piece)
     return "/".join(parts)
-
-
-def signatures(text: str, rel: str) -> str:
-    """One line per definition: its header line, indented by depth."""
-    lines = text.splitlines()
-    defs = definitions(text, python=rel.endswith(".py")) or []
-    out = []
-    for d in defs[:40]:
-        start = d.start
-        while start < d.end - 1 and lines[start].lstrip().startswith("@"):
-            start += 1
-        header = lines[start].strip() if start < len(lines) else d.name
-        out.append("  " * (d.depth + 1) + header.rstrip("{ ").rstrip())
-    return "\n".join(out)
