@@ -38,6 +38,29 @@ def sub(a, b):
     return a - b
 """
 
+# test_checks.lua: the one-call edit path checks its proposals against test_stats.py.
+STATS_PY = """\
+def mean(xs):
+    return sum(xs) / len(xs)
+"""
+TEST_STATS_PY = """\
+from stats import mean
+
+
+def test_mean():
+    assert mean([1, 3]) == 2
+"""
+STATS_EMPTY_OK = """\
+def mean(xs):
+    if not xs:
+        return 0.0
+    return sum(xs) / len(xs)
+"""
+STATS_OFF_BY_ONE = STATS_EMPTY_OK.replace("/ len(xs)", "/ (len(xs) + 1)")
+
+# Extra workspace files per script (every script gets calc.py).
+FILES = {"test_checks.lua": {"stats.py": STATS_PY, "test_stats.py": TEST_STATS_PY}}
+
 MODELS = {
     "default": "test/chat",
     "providers": {
@@ -91,6 +114,43 @@ MODELS = {
                     ],
                 },
                 {
+                    # test_checks.lua: the one-call edit path (the whole file back), checked before it
+                    # is proposed: test_stats.py passes.
+                    "id": "oneshot",
+                    "delay": 0.01,
+                    "profile": {"editFormat": "auto"},
+                    "replies": [f"stats.py\n```python\n{STATS_EMPTY_OK}```"],
+                },
+                {
+                    # test_checks.lua: test_stats.py fails; no repair round, so it is offered as it is.
+                    "id": "oneshot-failing",
+                    "delay": 0.01,
+                    "profile": {"editFormat": "auto", "repairRounds": 0},
+                    "replies": [f"stats.py\n```python\n{STATS_OFF_BY_ONE}```"],
+                },
+                {
+                    # test_checks.lua: the tool loop, whose proposals carry no checks.
+                    "id": "toolloop",
+                    "delay": 0.01,
+                    "profile": {"editFormat": "tools"},
+                    "replies": [
+                        {
+                            "text": "Dividing by the count again.",
+                            "tool_calls": [
+                                {
+                                    "name": "edit",
+                                    "arguments": {
+                                        "path": "stats.py",
+                                        "old_string": "/ (len(xs) + 1)",
+                                        "new_string": "/ len(xs)",
+                                    },
+                                }
+                            ],
+                        },
+                        "Done.",
+                    ],
+                },
+                {
                     # test_cancel.lua: a reply that would take ~20 s, then a quick one.
                     "id": "slow",
                     "delay": 0.05,
@@ -141,6 +201,8 @@ def run_script(nvim: str, script: str, tmp_path: Path) -> subprocess.CompletedPr
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "calc.py").write_text(CALC_PY)
+    for name, text in FILES.get(script, {}).items():
+        (workspace / name).write_text(text)
     models = tmp_path / "models.json"
     models.write_text(json.dumps(MODELS, indent=2))
     home = tmp_path / "home"
@@ -166,7 +228,14 @@ def run_script(nvim: str, script: str, tmp_path: Path) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize(
     "script",
-    ["test_review.lua", "test_chat.lua", "test_cancel.lua", "test_commands.lua", "test_health.lua"],
+    [
+        "test_review.lua",
+        "test_checks.lua",
+        "test_chat.lua",
+        "test_cancel.lua",
+        "test_commands.lua",
+        "test_health.lua",
+    ],
 )
 def test_neovim_plugin(nvim: str, script: str, tmp_path: Path) -> None:
     proc = run_script(nvim, script, tmp_path)

@@ -42,7 +42,9 @@ import {
   type Decision,
   PROPOSAL_SCHEME,
   ProposalReview,
+  checksView,
   describeHunk,
+  diffTitle,
   hunkAtLine,
   hunksConsistent,
   isUndoable,
@@ -189,6 +191,8 @@ class ProposalReviewer implements vscode.TextDocumentContentProvider, vscode.Cod
   readonly onDidChange = this.changed.event;
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private lastApplied: string | null = null;
+  /** Proposals whose failed checks were already announced when their review opened. */
+  private readonly warnedChecks = new Set<string>();
 
   constructor(
     private readonly controller: ChatController,
@@ -241,13 +245,17 @@ class ProposalReviewer implements vscode.TextDocumentContentProvider, vscode.Cod
       const right = vscode.Uri.parse(proposalUri({ id, file: i, side: 'new', path: file.path || `file${i}` }));
       this.changed.fire(left);
       this.changed.fire(right);
-      const label = file.kind === 'create' ? 'new file' : file.kind === 'delete' ? 'deleted' : 'proposed';
-      await vscode.commands.executeCommand('vscode.diff', left, right, `${file.path} (Skiff: ${label})`, {
+      await vscode.commands.executeCommand('vscode.diff', left, right, diffTitle(file, review.proposal.verification), {
         preview: files.length === 1,
         preserveFocus: false,
       });
     }
     this.lensesChanged.fire();
+    const checks = checksView(review.proposal.verification);
+    if (checks && !checks.ok && !this.warnedChecks.has(id)) {
+      this.warnedChecks.add(id);
+      void vscode.window.showWarningMessage(`Skiff: checks on this proposal: ${checks.label}. Review it before accepting.`);
+    }
     void this.offerDiffCodeLens();
   }
 
@@ -307,9 +315,10 @@ class ProposalReviewer implements vscode.TextDocumentContentProvider, vscode.Cod
         hunkId: p.hunk.id,
       })),
     );
+    const checks = checksView(review.proposal.verification);
     const picked = await vscode.window.showQuickPick(items, {
       canPickMany: true,
-      title: 'Skiff: hunks to apply (unchecked ones are dropped)',
+      title: `Skiff: hunks to apply (unchecked ones are dropped)${checks ? ` · ${checks.label}` : ''}`,
       ignoreFocusOut: true,
     });
     if (!picked) return;
@@ -340,6 +349,8 @@ class ProposalReviewer implements vscode.TextDocumentContentProvider, vscode.Cod
       new vscode.CodeLens(top, { title: '$(close-all) Reject all', command: Commands.rejectProposal, arguments: [parts.id] }),
       new vscode.CodeLens(top, { title: `${total - open}/${total} hunks decided`, command: '' }),
     ];
+    const checks = checksView(review.proposal.verification);
+    if (checks) lenses.push(new vscode.CodeLens(top, { title: checks.label, command: '' }));
     const last = Math.max(0, document.lineCount - 1);
     for (const placement of placeHunks(file)) {
       const line = Math.min(placement.newStartLine, last);
@@ -384,8 +395,12 @@ class ProposalReviewer implements vscode.TextDocumentContentProvider, vscode.Cod
       const total = review?.hunkIds.length;
       const count = result.appliedHunks?.length ?? 0;
       const noun = (total ?? count) === 1 ? 'hunk' : 'hunks';
-      const msg = `Skiff: applied ${total ? `${count} of ${total}` : count} ${noun}${result.rebased ? ' (rebased onto your edits)' : ''}.`;
-      void vscode.window.showInformationMessage(msg, 'Undo').then((pick) => {
+      const checks = checksView(review?.proposal.verification ?? findProposal(this.controller.store.state, id)?.verification);
+      const msg =
+        `Skiff: applied ${total ? `${count} of ${total}` : count} ${noun}${result.rebased ? ' (rebased onto your edits)' : ''}.` +
+        (checks ? ` Checks: ${checks.label}.` : '');
+      const shown = checks && !checks.ok ? vscode.window.showWarningMessage(msg, 'Undo') : vscode.window.showInformationMessage(msg, 'Undo');
+      void shown.then((pick) => {
         if (pick === 'Undo') void this.undo(id);
       });
     } else if (result.status === 'rejected') {
@@ -692,7 +707,7 @@ export function activate(context: vscode.ExtensionContext): SkiffExtensionApi {
       candidates.map((c) => ({
         label: c.proposal.files.map((f) => f.path).join(', ') || c.proposal.id,
         description: c.proposal.summary ?? '',
-        detail: `${c.session} · ${c.proposal.status}`,
+        detail: [c.session, c.proposal.status, checksView(c.proposal.verification)?.label].filter(Boolean).join(' · '),
         id: c.proposal.id,
       })),
       { title: 'Skiff proposals' },

@@ -1,8 +1,19 @@
 /**
  * Proposal review model (pure): virtual-document URIs, where each hunk lands in the proposed text,
- * per-hunk decisions and the `accept` value they resolve to.
+ * per-hunk decisions and the `accept` value they resolve to, and the checks that travel with a proposal
+ * as the review shows them.
  */
-import type { FullProposal, FullProposalFile, Hunk, Position, ProposalStatus, ResolveAccept } from './protocol';
+import type {
+  FullProposal,
+  FullProposalFile,
+  Hunk,
+  Position,
+  ProposalFile,
+  ProposalStatus,
+  ResolveAccept,
+  Verification,
+  VerificationCheck,
+} from './protocol';
 
 export const PROPOSAL_SCHEME = 'skiff-proposal';
 
@@ -205,4 +216,43 @@ export function describeHunk(p: HunkPlacement): string {
   const firstLine = (t: string) => t.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
   const text = p.added > 0 ? firstLine(p.hunk.newText) : `delete: ${firstLine(p.hunk.oldText)}`;
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+export const CHECK_OK_MARK = '✓';
+export const CHECK_FAILED_MARK = '⚠';
+
+/** A proposal's checks as the review shows them; null when the proposal carries none. */
+export interface ChecksView {
+  ok: boolean;
+  /** One line for titles, prompts and notifications: "✓ syntax ok · 4 tests passed", or only the failing
+   * checks when `ok` is false: "⚠ 1 of 4 tests failed". */
+  label: string;
+  /** The server's summary of every check: "syntax ok · 1 of 4 tests failed". */
+  summary: string;
+  /** Each check (one entry with the summary when the server sent none). */
+  checks: VerificationCheck[];
+}
+
+function isCheck(c: unknown): c is VerificationCheck {
+  const o = c as Partial<VerificationCheck> | null;
+  return typeof o === 'object' && o !== null && typeof o.summary === 'string' && o.summary.length > 0;
+}
+
+/** Reads `proposal.verification` defensively: anything without a summary counts as absent. */
+export function checksView(verification: Verification | null | undefined): ChecksView | null {
+  const v = verification as Partial<Verification> | null | undefined;
+  if (typeof v !== 'object' || v === null || typeof v.summary !== 'string' || !v.summary.trim()) return null;
+  const ok = v.ok !== false;
+  const listed = Array.isArray(v.checks) ? v.checks.filter(isCheck).map((c) => ({ ...c, ok: c.ok !== false })) : [];
+  const checks = listed.length ? listed : [{ name: 'checks', ok, summary: v.summary }];
+  const failing = listed.filter((c) => !c.ok).map((c) => c.summary);
+  const label = ok ? `${CHECK_OK_MARK} ${v.summary}` : `${CHECK_FAILED_MARK} ${failing.length ? failing.join(' · ') : v.summary}`;
+  return { ok, label, summary: v.summary, checks };
+}
+
+/** The diff editor title of one file: "stats.py (Skiff: proposed · ⚠ 1 of 4 tests failed)". */
+export function diffTitle(file: Pick<ProposalFile, 'path' | 'kind'>, verification?: Verification | null): string {
+  const kind = file.kind === 'create' ? 'new file' : file.kind === 'delete' ? 'deleted' : 'proposed';
+  const checks = checksView(verification);
+  return `${file.path} (Skiff: ${kind}${checks ? ` · ${checks.label}` : ''})`;
 }

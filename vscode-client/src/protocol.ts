@@ -147,12 +147,29 @@ export interface ProposalFile {
   newText?: string;
 }
 
+/** One check run on the proposed text (`syntax`, `lint`, `tests`, `intent`). */
+export interface VerificationCheck {
+  name: 'syntax' | 'lint' | 'tests' | 'intent' | string;
+  ok: boolean;
+  summary: string;
+}
+
+/** The checks that travel with a proposal made by the one-call edit path. */
+export interface Verification {
+  ok: boolean;
+  /** The checks' summaries joined: "syntax ok · 4 tests passed". */
+  summary: string;
+  checks?: VerificationCheck[];
+}
+
 export interface Proposal {
   id: string;
   sessionId: string;
   status: ProposalStatus;
   summary?: string;
   files: ProposalFile[];
+  /** Present when the proposal was checked before it was shown (docs/protocol.md, "Proposal object"). */
+  verification?: Verification;
 }
 
 export interface FullProposalFile extends ProposalFile {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as vscode from 'vscode';
 import { Methods } from '../src/protocol';
 import { FakeConnection } from './fakeConnection';
-import { PROPOSAL, SESSION, TURN } from './fixtures/turn';
+import { PROPOSAL, SESSION, TURN, VERIFICATION_FAILED, VERIFICATION_OK } from './fixtures/turn';
 
 const hoisted = vi.hoisted(() => ({ clients: [] as any[] }));
 
@@ -420,6 +420,58 @@ describe('proposal review', () => {
 
     lenses = lensProvider.provideCodeLenses(doc);
     expect(lenses[0].command.title).toBe('Proposal undone');
+  });
+
+  it('shows failed checks in the diff title, a warning, the CodeLens, the hunk picker and the applied message', async () => {
+    const client = await activate({ 'skiff.autoOpenProposals': true, 'diffEditor.codeLens': true });
+    const checked = { ...full, verification: VERIFICATION_FAILED };
+    client.on(Methods.proposal, () => checked);
+    client.on(Methods.resolveProposal, () => ({ status: 'applied', appliedHunks: ['h1'], rebased: false }));
+    client.notify(Methods.update, { sessionId: SESSION, update: { sessionUpdate: 'proposal', proposal: { ...PROPOSAL, verification: VERIFICATION_FAILED } } });
+    await flush();
+    const diff = stub.executed.find((e: any) => e.command === 'vscode.diff');
+    expect(diff.args[2]).toBe('stats.py (Skiff: proposed · ⚠ 1 of 4 tests failed)');
+    const warned = stub.messages.filter((m: any) => m.message.includes('checks on this proposal'));
+    expect(warned).toEqual([{ level: 'warning', message: 'Skiff: checks on this proposal: ⚠ 1 of 4 tests failed. Review it before accepting.', options: undefined, items: [] }]);
+    // Opening it again does not warn again.
+    await stub.commands.get(ext.Commands.reviewProposal)(PROPOSAL.id);
+    expect(stub.messages.filter((m: any) => m.message.includes('checks on this proposal'))).toHaveLength(1);
+
+    const right = diff.args[1];
+    const lenses = stub.codeLensProviders[0].provider.provideCodeLenses((vscode as any).makeDocument(right, full.files[0]!.newText));
+    expect(lenses.slice(0, 4).map((l: any) => [l.command.title, l.command.command])).toEqual([
+      ['$(check-all) Accept all', ext.Commands.acceptProposal],
+      ['$(close-all) Reject all', ext.Commands.rejectProposal],
+      ['0/1 hunks decided', ''],
+      ['⚠ 1 of 4 tests failed', ''],
+    ]);
+
+    stub.quickPickAnswers.push((items: any[]) => items);
+    await stub.commands.get(ext.Commands.pickHunks)(PROPOSAL.id);
+    expect(stub.quickPicks.at(-1)!.options.title).toBe('Skiff: hunks to apply (unchecked ones are dropped) · ⚠ 1 of 4 tests failed');
+    expect(client.requests(Methods.resolveProposal)[0]!.params).toEqual({ id: PROPOSAL.id, accept: 'all' });
+    expect(stub.messages.at(-1)).toMatchObject({ level: 'warning', message: 'Skiff: applied 1 of 1 hunk. Checks: ⚠ 1 of 4 tests failed.', items: ['Undo'] });
+  });
+
+  it('shows passing checks without a warning, and no checks when the proposal has none', async () => {
+    const client = await activate({ 'diffEditor.codeLens': true });
+    let proposal: any = { ...full, verification: VERIFICATION_OK };
+    client.on(Methods.proposal, () => proposal);
+    client.on(Methods.resolveProposal, () => ({ status: 'applied', appliedHunks: ['h1'], rebased: false }));
+    await stub.commands.get(ext.Commands.reviewProposal)(PROPOSAL.id);
+    expect(stub.executed.filter((e: any) => e.command === 'vscode.diff').at(-1)!.args[2]).toBe('stats.py (Skiff: proposed · ✓ syntax ok · 4 tests passed)');
+    expect(stub.messages.filter((m: any) => m.level === 'warning')).toEqual([]);
+    const right = vscode.Uri.parse('skiff-proposal:/stats.py?id=a1b2c3d4e5f6&file=0&side=new');
+    const titles = () =>
+      stub.codeLensProviders[0].provider.provideCodeLenses((vscode as any).makeDocument(right, full.files[0]!.newText)).map((l: any) => l.command.title);
+    expect(titles()).toContain('✓ syntax ok · 4 tests passed');
+    await stub.commands.get(ext.Commands.acceptProposal)(PROPOSAL.id);
+    expect(stub.messages.at(-1)).toMatchObject({ level: 'info', message: 'Skiff: applied 1 of 1 hunk. Checks: ✓ syntax ok · 4 tests passed.' });
+
+    proposal = full;
+    await stub.commands.get(ext.Commands.reviewProposal)(PROPOSAL.id);
+    expect(stub.executed.filter((e: any) => e.command === 'vscode.diff').at(-1)!.args[2]).toBe('stats.py (Skiff: proposed)');
+    expect(titles().some((t: string) => t.includes('✓') || t.includes('⚠'))).toBe(false);
   });
 
   it('offers to turn on CodeLens in diff editors once', async () => {

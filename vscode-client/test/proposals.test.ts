@@ -3,7 +3,9 @@ import type { FullProposal, FullProposalFile, Hunk } from '../src/protocol';
 import {
   ProposalReview,
   applyHunks,
+  checksView,
   describeHunk,
+  diffTitle,
   hunkAtLine,
   hunksConsistent,
   isUndoable,
@@ -14,6 +16,7 @@ import {
   resolution,
   statusLabel,
 } from '../src/proposals';
+import { VERIFICATION_FAILED, VERIFICATION_OK } from './fixtures/turn';
 
 const base = 'def mean(xs):\n    total = sum(xs)\n    return total / len(xs)\n\n\ndef median(xs):\n    return sorted(xs)[len(xs) // 2]\n';
 const hunks: Hunk[] = [
@@ -114,5 +117,45 @@ describe('hunk lookup', () => {
 
   it('describes hunks in one line', () => {
     expect(placed.map(describeHunk)).toEqual(['"""Mean."""', 'float(total)', 'delete: def median(xs):']);
+  });
+});
+
+describe('checks that travel with a proposal', () => {
+  it('shows the summary of passing checks with a check mark', () => {
+    const view = checksView(VERIFICATION_OK)!;
+    expect(view.ok).toBe(true);
+    expect(view.label).toBe('✓ syntax ok · 4 tests passed');
+    expect(view.summary).toBe('syntax ok · 4 tests passed');
+    expect(view.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['syntax', true],
+      ['tests', true],
+    ]);
+  });
+
+  it('marks failing checks and names only them in the label', () => {
+    const view = checksView(VERIFICATION_FAILED)!;
+    expect(view.ok).toBe(false);
+    expect(view.label).toBe('⚠ 1 of 4 tests failed');
+    expect(view.summary).toBe('syntax ok · 1 of 4 tests failed');
+    expect(view.checks.filter((c) => !c.ok).map((c) => c.summary)).toEqual(['1 of 4 tests failed']);
+    // Without a check list the whole summary is the label.
+    expect(checksView({ ok: false, summary: 'syntax error' })!.label).toBe('⚠ syntax error');
+    expect(checksView({ ok: false, summary: 'syntax error' })!.checks).toEqual([{ name: 'checks', ok: false, summary: 'syntax error' }]);
+  });
+
+  it('is absent when the proposal carries no checks (or nothing readable)', () => {
+    expect(checksView(undefined)).toBeNull();
+    expect(checksView(null)).toBeNull();
+    expect(checksView({ ok: true, summary: '' })).toBeNull();
+    expect(checksView('syntax ok' as never)).toBeNull();
+    expect(checksView({ ok: true, summary: 'syntax ok', checks: [null, { name: 'x' }] as never })!.checks).toEqual([
+      { name: 'checks', ok: true, summary: 'syntax ok' },
+    ]);
+  });
+
+  it('adds the checks to the diff editor title', () => {
+    expect(diffTitle({ path: 'stats.py', kind: 'modify' })).toBe('stats.py (Skiff: proposed)');
+    expect(diffTitle({ path: 'new.py', kind: 'create' }, VERIFICATION_OK)).toBe('new.py (Skiff: new file · ✓ syntax ok · 4 tests passed)');
+    expect(diffTitle({ path: 'stats.py', kind: 'modify' }, VERIFICATION_FAILED)).toBe('stats.py (Skiff: proposed · ⚠ 1 of 4 tests failed)');
   });
 });

@@ -106,11 +106,13 @@ describe.skipIf(skip)('protocol against the real Python server', () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-vscode-'));
     fs.writeFileSync(path.join(workspace, 'stats.py'), BASE);
     const modelsFile = path.join(workspace, 'models.json');
+    // `editFormat: 'tools'`: this test streams tool calls, and the shipped default profile would take
+    // the one-call edit path instead.
     fs.writeFileSync(
       modelsFile,
       JSON.stringify({
         default: 'test/scripted',
-        providers: { test: { api: 'scripted', models: [{ id: 'scripted', replies: REPLIES, delay: 0.02 }] } },
+        providers: { test: { api: 'scripted', models: [{ id: 'scripted', replies: REPLIES, delay: 0.02, profile: { editFormat: 'tools' } }] } },
       }),
     );
     proc = spawn(python, ['-m', 'skiff.server'], {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type ChatAction, initialState, reduce } from '../src/chatState';
 import { chatHtml, contentSecurityPolicy, makeNonce } from '../src/webview/html';
-import { footerModel, renderDiffFile, renderItem, renderModelOptions, renderProposal, renderSessionOptions, streamingKey } from '../src/webview/render';
+import { footerModel, renderChecks, renderDiffFile, renderItem, renderModelOptions, renderProposal, renderSessionOptions, streamingKey } from '../src/webview/render';
 import { parseUnifiedDiff } from '../src/diff';
-import { PROPOSAL, SESSION, TURN } from './fixtures/turn';
+import { PROPOSAL, SESSION, TURN, VERIFICATION_FAILED, VERIFICATION_OK } from './fixtures/turn';
 
 const state = [{ type: 'prompt', sessionId: null, localId: 'l', text: '<b>hi</b> & bye' } as ChatAction, ...TURN.map((params) => ({ type: 'update', params }) as ChatAction)].reduce(reduce, initialState());
 const session = state.sessions[SESSION]!;
@@ -47,6 +47,47 @@ describe('item rendering', () => {
     const rejected = renderProposal({ ...PROPOSAL, status: 'rejected' }, 'k', { open: {} });
     expect(rejected).not.toContain('data-action');
     expect(rejected).toContain('Rejected');
+  });
+
+  it('shows the checks that travel with a proposal, each marked', () => {
+    const ok = renderProposal({ ...PROPOSAL, verification: VERIFICATION_OK }, 'k', { open: {} });
+    expect(ok).toContain(
+      '<div class="proposal-summary proposal-checks checks-ok" title="Checks passed: syntax ok · 4 tests passed"><span class="checks-label muted">Checks:</span> ' +
+        '<span class="check check-ok" data-check="syntax"><span class="check-mark plus">✓</span> syntax ok</span><span class="check-sep muted"> · </span>' +
+        '<span class="check check-ok" data-check="tests"><span class="check-mark plus">✓</span> 4 tests passed</span></div>',
+    );
+    expect(ok).toContain('<div class="proposal pstatus-pending" data-proposal="a1b2c3d4e5f6">');
+    // Between the summary and the files, above the Accept button.
+    expect(ok.indexOf('proposal-summary md')).toBeLessThan(ok.indexOf('proposal-checks'));
+    expect(ok.indexOf('proposal-checks')).toBeLessThan(ok.indexOf('data-action="acceptProposal"'));
+  });
+
+  it('marks a proposal whose checks failed', () => {
+    const failed = renderProposal({ ...PROPOSAL, verification: VERIFICATION_FAILED }, 'k', { open: {} });
+    expect(failed).toContain('<div class="proposal pstatus-pending checks-failed" data-proposal="a1b2c3d4e5f6">');
+    expect(failed).toContain(
+      '<div class="proposal-summary proposal-checks checks-failed" title="Checks failed: syntax ok · 1 of 4 tests failed"><span class="checks-label minus">Checks failed:</span> ',
+    );
+    expect(failed).toContain('<span class="check check-failed minus" data-check="tests"><span class="check-mark">⚠</span> 1 of 4 tests failed</span>');
+    expect(failed).toContain('<span class="check check-ok" data-check="syntax"><span class="check-mark plus">✓</span> syntax ok</span>');
+    expect(failed).not.toMatch(/\sstyle=|\son[a-z]+=/);
+    const text = failed.replace(/<[^>]+>/g, '');
+    expect(text).toContain('Checks failed: ✓ syntax ok · ⚠ 1 of 4 tests failed');
+  });
+
+  it('shows nothing about checks when the proposal carries none', () => {
+    const plain = renderProposal(PROPOSAL, 'k', { open: {} });
+    expect(plain).not.toContain('proposal-checks');
+    expect(plain).not.toContain('checks-failed');
+    expect(renderChecks({ verification: undefined })).toBe('');
+    expect(renderChecks({ verification: { ok: true, summary: '' } })).toBe('');
+  });
+
+  it('escapes check summaries', () => {
+    const html = renderChecks({ verification: { ok: false, summary: '<b>x</b>', checks: [{ name: 'li"nt', ok: false, summary: '<b>x</b>' }] } });
+    expect(html).toContain('data-check="li&quot;nt"');
+    expect(html).toContain('⚠</span> &lt;b&gt;x&lt;/b&gt;</span>');
+    expect(html).not.toContain('<b>');
   });
 
   it('honours details the user toggled', () => {

@@ -17,7 +17,7 @@ import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatAction } from '../src/chatState';
 import { chatHtml, makeNonce } from '../src/webview/html';
-import { PROPOSAL, SESSION, TURN } from './fixtures/turn';
+import { PROPOSAL, SESSION, TURN, VERIFICATION_FAILED, VERIFICATION_OK } from './fixtures/turn';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'test-output');
@@ -291,6 +291,31 @@ describe.skipIf(skip)('chat webview in headless Chromium', () => {
     expect(await page.locator('#messages img, #messages script').count()).toBe(0);
     expect(await page.locator('#messages a[href^="javascript"]').count()).toBe(0);
     expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+  });
+
+  it('shows the checks that travel with a proposal, failing ones marked', async () => {
+    const failedId = 'c0ffee000001';
+    const okId = 'c0ffee000002';
+    await post({ type: 'update', params: { sessionId: SESSION, update: { sessionUpdate: 'proposal', proposal: { ...PROPOSAL, id: failedId, verification: VERIFICATION_FAILED } } } });
+    await post({ type: 'update', params: { sessionId: SESSION, update: { sessionUpdate: 'proposal', proposal: { ...PROPOSAL, id: okId, verification: VERIFICATION_OK } } } });
+    await settle();
+    const failed = page.locator(`.proposal[data-proposal="${failedId}"]`);
+    expect(await failed.locator('.proposal-checks').textContent()).toBe('Checks failed: ✓ syntax ok · ⚠ 1 of 4 tests failed');
+    expect(await failed.locator('.check-failed').textContent()).toBe('⚠ 1 of 4 tests failed');
+    // Red like removed lines (the theme's deleted-resource colour), the passing mark green.
+    expect(await failed.locator('.check-failed').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(199, 78, 57)');
+    expect(await failed.locator('.check-ok .check-mark').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(129, 184, 139)');
+    // The checks sit above the buttons the user decides with.
+    const checksBox = await failed.locator('.proposal-checks').boundingBox();
+    const acceptBox = await failed.locator('[data-action="acceptProposal"]').boundingBox();
+    expect(checksBox!.y).toBeLessThan(acceptBox!.y);
+    const ok = page.locator(`.proposal[data-proposal="${okId}"]`);
+    expect(await ok.locator('.proposal-checks').textContent()).toBe('Checks: ✓ syntax ok · ✓ 4 tests passed');
+    expect(await ok.locator('.check-failed').count()).toBe(0);
+    // The proposal without checks shows none.
+    expect(await page.locator(`.proposal[data-proposal="${PROPOSAL.id}"] .proposal-checks`).count()).toBe(0);
+    await failed.screenshot({ path: path.join(OUT, 'chat-webview-checks-failed.png') });
+    await ok.screenshot({ path: path.join(OUT, 'chat-webview-checks-ok.png') });
   });
 
   it('has no CSP violations or script errors', async () => {

@@ -6,7 +6,7 @@
 import { type ChatItem, type ChatState, type SessionView, activeSession } from '../chatState';
 import { type DiffFile, diffStats, parseUnifiedDiff } from '../diff';
 import type { Proposal, ProposalFile } from '../protocol';
-import { isUndoable, statusLabel } from '../proposals';
+import { CHECK_FAILED_MARK, CHECK_OK_MARK, checksView, isUndoable, statusLabel } from '../proposals';
 import { footerView, shortModel } from '../status';
 import { escapeHtml, renderMarkdown } from './markdown';
 
@@ -87,6 +87,29 @@ function renderProposalFile(file: ProposalFile, key: string, index: number, opts
   );
 }
 
+/**
+ * The checks that travel with a proposal, one mark per check: "✓ syntax ok · ⚠ 1 of 4 tests failed".
+ * Empty when the proposal carries none. Styled with the stylesheet's existing classes: the summary's
+ * padding, `plus` (green) for passing marks, `minus` (red) for what failed, `muted` for the rest.
+ */
+export function renderChecks(proposal: Pick<Proposal, 'verification'>): string {
+  const view = checksView(proposal.verification);
+  if (!view) return '';
+  const checks = view.checks
+    .map((c) =>
+      c.ok
+        ? `<span class="check check-ok" data-check="${escapeHtml(c.name)}"><span class="check-mark plus">${CHECK_OK_MARK}</span> ${escapeHtml(c.summary)}</span>`
+        : `<span class="check check-failed minus" data-check="${escapeHtml(c.name)}"><span class="check-mark">${CHECK_FAILED_MARK}</span> ${escapeHtml(c.summary)}</span>`,
+    )
+    .join('<span class="check-sep muted"> · </span>');
+  const what = view.ok ? 'Checks passed' : 'Checks failed';
+  return (
+    `<div class="proposal-summary proposal-checks checks-${view.ok ? 'ok' : 'failed'}" title="${escapeHtml(`${what}: ${view.summary}`)}">` +
+    (view.ok ? '<span class="checks-label muted">Checks:</span> ' : '<span class="checks-label minus">Checks failed:</span> ') +
+    `${checks}</div>`
+  );
+}
+
 export function renderProposal(proposal: Proposal, key: string, opts: RenderOptions): string {
   const status = proposal.status ?? 'pending';
   const files = Array.isArray(proposal.files) ? proposal.files : [];
@@ -97,6 +120,8 @@ export function renderProposal(proposal: Proposal, key: string, opts: RenderOpti
       `<span class="badge pstatus-${escapeHtml(status)}">${escapeHtml(statusLabel(status))}</span></div>`,
   );
   if (proposal.summary) parts.push(`<div class="proposal-summary md">${renderMarkdown(proposal.summary)}</div>`);
+  const checks = renderChecks(proposal);
+  if (checks) parts.push(checks);
   files.forEach((f, i) => parts.push(renderProposalFile(f, key, i, opts)));
   const actions: string[] = [];
   if (status === 'pending') {
@@ -107,7 +132,8 @@ export function renderProposal(proposal: Proposal, key: string, opts: RenderOpti
     actions.push(`<button class="btn secondary" data-action="undoProposal" data-id="${id}">Undo</button>`);
   }
   if (actions.length) parts.push(`<div class="actions">${actions.join('')}</div>`);
-  return `<div class="proposal pstatus-${escapeHtml(status)}" data-proposal="${id}">${parts.join('')}</div>`;
+  const failed = checksView(proposal.verification)?.ok === false ? ' checks-failed' : '';
+  return `<div class="proposal pstatus-${escapeHtml(status)}${failed}" data-proposal="${id}">${parts.join('')}</div>`;
 }
 
 export function renderItem(item: ChatItem, opts: RenderOptions): string {

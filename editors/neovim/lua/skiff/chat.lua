@@ -239,15 +239,20 @@ function M.proposal(turn, p)
     n = n + #(f.hunks or {})
     table.insert(paths, f.path or f.uri)
   end
-  lines({
-    ("[proposal] %s %s · %d hunk%s in %s · <CR> here or :SkiffReview to review, :SkiffAccept / :SkiffReject"):format(
-      p.id,
-      p.summary and p.summary ~= "" and ("“" .. util.first_line(p.summary, 60) .. "”") or "",
-      n,
-      n == 1 and "" or "s",
-      table.concat(paths, ", ")
-    ),
+  local head = ("[proposal] %s %s · %d hunk%s in %s · "):format(
+    p.id,
+    p.summary and p.summary ~= "" and ("“" .. util.first_line(p.summary, 60) .. "”") or "",
+    n,
+    n == 1 and "" or "s",
+    table.concat(paths, ", ")
+  )
+  local checks, _, hl = util.checks_label(p.verification)
+  local row = lines({
+    head .. (checks and (checks .. " · ") or "") .. "<CR> here or :SkiffReview to review, :SkiffAccept / :SkiffReject",
   })
+  if checks then
+    pcall(vim.api.nvim_buf_set_extmark, M.bufnr, ns, row, #head, { end_col = #head + #checks, hl_group = hl })
+  end
 end
 
 --- Usage is shown once per turn, when it ends (updates arrive after every model call).

@@ -2,7 +2,8 @@
 -- proposed text (right, from skiff/proposal newText/baseText). Decide hunk by hunk (the hunk under
 -- the cursor, mapped through the proposal's hunk ranges) or all at once; once every hunk is decided
 -- the decisions go to the server in one skiff/resolveProposal, whose workspace/applyEdit Neovim's
--- default handler applies.
+-- default handler applies. The checks that travel with the proposal (its `verification`) are shown in
+-- the winbar and announced when the tab opens, marked with DiagnosticWarn when they failed.
 local client_mod = require("skiff.client")
 local config = require("skiff.config")
 local session = require("skiff.session")
@@ -159,8 +160,13 @@ local function decorate(r)
     end
   end
   local a, j, p = counts(r)
-  local bar = ("Skiff proposal %s · %s (%d/%d) · %d accepted, %d rejected, %d pending · %s/%s hunk · %s/%s all · %s submit · %s/%s file"):format(
-    r.proposal.id,
+  -- The checks come first and the rest truncates (%<), so a narrow window still shows them.
+  local bar = winbar_escape(("Skiff proposal %s · "):format(r.proposal.id))
+  local checks, _, checks_hl = util.checks_label(r.proposal.verification)
+  if checks then
+    bar = "%#" .. checks_hl .. "#" .. winbar_escape(checks) .. "%* · " .. bar .. "%<"
+  end
+  bar = bar .. winbar_escape(("%s (%d/%d) · %d accepted, %d rejected, %d pending · %s/%s hunk · %s/%s all · %s submit · %s/%s file"):format(
     file.path or file.uri,
     r.file_idx,
     #r.proposal.files,
@@ -174,10 +180,10 @@ local function decorate(r)
     keys.submit,
     keys.next_file,
     keys.prev_file
-  )
+  ))
   for _, win in ipairs({ r.left_win, r.right_win }) do
     if vim.api.nvim_win_is_valid(win) then
-      vim.wo[win].winbar = winbar_escape(bar)
+      vim.wo[win].winbar = bar
     end
   end
 end
@@ -338,6 +344,15 @@ function M.open(id, cb)
       submitting = false,
     }
     M.show_file(1)
+    local checks, ok = util.checks_label(full.verification)
+    if checks then
+      local msg = ("proposal %s checks: %s"):format(id, checks)
+      if ok then
+        util.notify(msg)
+      else
+        util.warn(msg .. " (review before accepting)")
+      end
+    end
     vim.api.nvim_exec_autocmds("User", { pattern = "SkiffReviewOpen", modeline = false, data = { id = id } })
     if cb then
       cb(M.current)

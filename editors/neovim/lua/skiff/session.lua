@@ -351,7 +351,13 @@ function M.resolve(id, accept, cb)
           result.status or "resolved",
           (result.appliedHunks and #result.appliedHunks > 0) and (" (" .. table.concat(result.appliedHunks, ", ") .. ")") or ""
         )
-        util.notify(msg)
+        -- What was accepted carries its checks: a failing one is echoed as a warning.
+        local applied = result.status == "applied" or result.status == "partially_applied"
+        local checks, ok = util.checks_label(applied and M.proposals[id] and M.proposals[id].verification or nil)
+        if checks then
+          msg = msg .. " · checks: " .. checks
+        end
+        util.notify(msg, checks and not ok and vim.log.levels.WARN or nil)
       end
       chat().note(M.proposals[id] and M.proposals[id].sessionId, "[proposal] " .. msg)
       emit("SkiffProposalResolved", { id = id, status = result.status, result = result })

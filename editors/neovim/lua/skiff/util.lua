@@ -17,6 +17,29 @@ function M.error(msg)
   M.notify(msg, vim.log.levels.ERROR)
 end
 
+--- The checks that travel with a proposal (its `verification`, docs/protocol.md) as one line:
+--- "✓ syntax ok · 4 tests passed" when they passed, only the failing ones marked when not:
+--- "⚠ 1 of 4 tests failed". Returns the label, whether the checks passed, and the highlight group to
+--- show it with; nil when the proposal carries no checks.
+---@param verification table?
+---@return string?, boolean?, string?
+function M.checks_label(verification)
+  local v = verification
+  if type(v) ~= "table" or type(v.summary) ~= "string" or vim.trim(v.summary) == "" then
+    return nil
+  end
+  if v.ok ~= false then
+    return "✓ " .. v.summary, true, "DiagnosticOk"
+  end
+  local failed = {}
+  for _, c in ipairs(type(v.checks) == "table" and v.checks or {}) do
+    if type(c) == "table" and c.ok == false and type(c.summary) == "string" and c.summary ~= "" then
+      table.insert(failed, c.summary)
+    end
+  end
+  return "⚠ " .. (#failed > 0 and table.concat(failed, " · ") or v.summary), false, "DiagnosticWarn"
+end
+
 --- Formats an LSP ResponseError (or any value) for a message.
 function M.format_err(err)
   if type(err) == "table" then
