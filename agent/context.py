@@ -104,5 +104,11 @@ SOURCE_SUFFIXES = {
 }
 
 
+def is_test_file(rel: str) -> bool:
+    """A test file by its name: `test_x.py`, `x_test.py`, `x.test.js`, `x.spec.ts`..."""
+    name = rel.rsplit("/", 1)[-1]
+    return name.startswith("test_") or "_test." in name or ".test." in name or ".spec." in name
+
+
 def _ignored(rel: Path) -> bool:
     return any(p.startswith(".") or p in {"node_modules", "__pycache__", "build", "dist"} for p in rel.parts)

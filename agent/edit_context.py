@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from skiff.agent.codeblocks import definitions
-from skiff.agent.context import SOURCE_SUFFIXES, RequestContext
+from skiff.agent.context import SOURCE_SUFFIXES, RequestContext, is_test_file
 from skiff.agent.ignore import IgnoreMatcher
+from skiff.agent.intent import read_intent
 from skiff.agent.outline import outline
 from skiff.agent.providers.base import Tokenizer
 from skiff.agent.workspace import Overlay, PathOutsideWorkspace
@@ -28,10 +29,6 @@ from skiff.agent.workspace import Overlay, PathOutsideWorkspace
 INSTRUCTION_SUFFIXES = {".md", ".txt", ".rst"}
 MAX_FILES = 400  # files scanned for names and importers
 MAX_RELATED = 4  # files added beyond the ones the request names
-_RENAME = re.compile(
-    r"\brename\s+(?:the\s+)?(?:\w+\s+)?`?(?P<old>[A-Za-z_]\w*)`?(?:\(\))?\s+(?:to|as|into)\s+`?(?P<new>[A-Za-z_]\w*)",
-    re.I,
-)
 _IDENT = re.compile(r"`([A-Za-z_]\w*)(?:\(\))?`|\b([A-Za-z_]\w*)\(\)")
 _WORD = re.compile(r"[A-Za-z_]\w{2,}")
 _TEST_CHANGE = re.compile(
@@ -94,7 +91,7 @@ def gather(
         add(context.path, editable=True, required=True)
     for rel in named_files(request, sources):
         editable = Path(rel).suffix.lower() not in INSTRUCTION_SUFFIXES
-        if _is_test(rel) and not _TEST_CHANGE.search(request):
+        if is_test_file(rel) and not _TEST_CHANGE.search(request):
             editable = False  # a failing test the request names is the spec, not the thing to change
         add(rel, editable=editable, required=True)
         if ctx.primary is None and editable:
@@ -148,9 +145,9 @@ def related_files(request: str, ctx: EditContext, files: list[str], read: object
     shown = set(ctx.files) | set(ctx.readonly)
     candidates = [f for f in files if f not in shown and Path(f).suffix in SOURCE_SUFFIXES]
     out: list[str] = []
-    rename = _RENAME.search(request)
-    if rename:
-        pattern = re.compile(rf"\b{re.escape(rename.group('old'))}\b")
+    promise = read_intent(request)
+    if promise is not None and promise.kind == "rename":
+        pattern = re.compile(rf"\b{re.escape(promise.old)}\b")
         for rel in candidates:
             text = read(rel)
             if isinstance(text, str) and pattern.search(text):
@@ -169,17 +166,12 @@ def related_files(request: str, ctx: EditContext, files: list[str], read: object
         return []
     for rel in candidates:
         text = read(rel)
-        if not isinstance(text, str) or _is_test(rel):
+        if not isinstance(text, str) or is_test_file(rel):
             continue
         defs = definitions(text, python=rel.endswith(".py")) or []
         if wanted & {d.name for d in defs}:
             out.append(rel)
     return out[:MAX_RELATED]
-
-
-def _is_test(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return name.startswith("test_") or "_test." in name or ".test." in name or ".spec." in name
 
 
 def repo_map(ctx: EditContext, files: list[str], read: object, tokenizer: Tokenizer, budget: int) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skiff.agent.context import is_test_file
 from skiff.agent.ignore import IgnoreMatcher
 from skiff.agent.permissions import check_command
 from skiff.agent.tools.base import PermissionRequest, ToolContext
@@ -292,11 +293,11 @@ async def _lint(before: Path, after: Path, rels: list[str]) -> Check | None:
 
 def related_tests(root: Path, rels: list[str]) -> list[str]:
     """Test files that exercise the changed files: named after them, importing them, or changed themselves."""
-    stems = {Path(r).stem for r in rels if not _is_test(r)}
-    out = [r for r in rels if _is_test(r)]
+    stems = {Path(r).stem for r in rels if not is_test_file(r)}
+    out = [r for r in rels if is_test_file(r)]
     for path in itertools.islice(IgnoreMatcher(root).walk(root, skip=LINKED_DIRS | {"."}), MAX_COPY_FILES):
         r = path.relative_to(root).as_posix()
-        if not _is_test(r) or r in out or path.suffix not in (".py", ".js", ".mjs", ".cjs"):
+        if not is_test_file(r) or r in out or path.suffix not in (".py", ".js", ".mjs", ".cjs"):
             continue
         name = path.stem.removeprefix("test_").removesuffix("_test").split(".")[0]
         if name in stems:
@@ -309,11 +310,6 @@ def related_tests(root: Path, rels: list[str]) -> list[str]:
         if any(_imports(text, stem) for stem in stems):
             out.append(r)
     return out[:20]
-
-
-def _is_test(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return name.startswith("test_") or name.endswith(("_test.py",)) or ".test." in name or ".spec." in name
 
 
 def _imports(text: str, stem: str) -> bool:

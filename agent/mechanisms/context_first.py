@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from skiff.agent.codeblocks import definitions
 from skiff.agent.context import RequestContext, numbered
+from skiff.agent.edit_formats import FENCE_LANG
 from skiff.agent.hooks import Mechanism, ModelCall, TurnState
 from skiff.agent.messages import Message
 from skiff.agent.textdiff import split_lines
@@ -24,14 +25,6 @@ WHOLE_FILE_TOKENS = 2000  # ...and up to this many tokens (and a quarter of the 
 MARGIN = 8  # lines shown around a selection or a diagnostic
 EXCERPT_LINES = 120  # the most lines an excerpt shows
 OUTLINE_ENTRIES = 40
-FENCE_LANG = {
-    "py": "python",
-    "js": "javascript",
-    "ts": "typescript",
-    "rs": "rust",
-    "rb": "ruby",
-    "sh": "bash",
-}
 NOTE = "(Line numbers are not part of the file.)"
 WHOLE_NOTE = "(Line numbers are not part of the file. It is shown whole above: no need to read it.)"
 
