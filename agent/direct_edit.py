@@ -27,6 +27,7 @@ from skiff.agent.intent import check as check_intent
 from skiff.agent.messages import Message
 from skiff.agent.skills import question_only
 from skiff.agent.verify import Verification, VerifyOptions, syntax_error, verify
+from skiff.agent.workspace import PathOutsideWorkspace
 
 if TYPE_CHECKING:
     from skiff.agent.config import Profile
@@ -99,7 +100,7 @@ class DirectEdit:
         """Edit, check, repair. Returns the final text; None when there were no files to show (the caller
         then runs the tool loop)."""
         turn = self.turn
-        overlay, workspace = turn.tool_ctx.overlay, turn.tool_ctx.workspace
+        overlay = turn.tool_ctx.overlay
         budget = int(turn.context_limit * FILE_BUDGET_SHARE)
         ctx = gather(overlay, request, turn.context, turn.tokenizer, budget)
         if not ctx.files:
@@ -142,7 +143,9 @@ class DirectEdit:
             for rel, text in edits.texts.items():
                 if promise is not None:
                     text = enforce(promise, rel, original.get(rel), text)
-                overlay.write(workspace.resolve(rel), text)
+                if not self._write(rel, text):
+                    turn.fire(NAME, f"not applied: {rel} is outside the workspace")
+                    continue
                 base_texts.setdefault(rel, None)
             turn.fire(NAME, "applied " + "; ".join(edits.applied), applied=edits.applied)
             changed = list(overlay.changed_paths())
@@ -196,9 +199,21 @@ class DirectEdit:
         if result is not None:
             verification.checks.append(result)
 
+    def _write(self, rel: str, text: str | None) -> bool:
+        """Put `text` in the turn overlay; False (nothing written) for a path outside the workspace."""
+        tool_ctx = self.turn.tool_ctx
+        try:
+            tool_ctx.overlay.write(tool_ctx.workspace.resolve(rel), text)
+        except PathOutsideWorkspace:
+            return False
+        return True
+
     def _read(self, rel: str) -> str | None:
         tool_ctx = self.turn.tool_ctx
-        return tool_ctx.overlay.read(tool_ctx.workspace.resolve(rel))
+        try:
+            return tool_ctx.overlay.read(tool_ctx.workspace.resolve(rel))
+        except PathOutsideWorkspace:
+            return None
 
     def _snapshot(self) -> dict[str, str]:
         overlay = self.turn.tool_ctx.overlay
@@ -211,15 +226,14 @@ class DirectEdit:
     def _restore_best(self, attempts: list[Attempt], base: dict[str, str | None]) -> Attempt | None:
         """Leave the best attempt in the overlay (ties: the latest). An attempt that broke the syntax of
         files that parsed is never proposed: with no other, the overlay goes back to the base texts."""
-        overlay, workspace = self.turn.tool_ctx.overlay, self.turn.tool_ctx.workspace
         usable = [a for a in attempts if not a.broken]
         if not usable:
             for rel, text in base.items():
-                overlay.write(workspace.resolve(rel), text)
+                self._write(rel, text)
             return None
         best = max(reversed(usable), key=lambda a: a.verification.score())
         for rel, text in best.texts.items():
-            overlay.write(workspace.resolve(rel), text)
+            self._write(rel, text)
         return best
 
     def _max_tokens(self, messages: list[Message], ctx: EditContext) -> int:

@@ -29,6 +29,7 @@ from skiff.agent.workspace import Overlay, PathOutsideWorkspace
 INSTRUCTION_SUFFIXES = {".md", ".txt", ".rst"}
 MAX_FILES = 400  # files scanned for names and importers
 MAX_RELATED = 4  # files added beyond the ones the request names
+_CREATE = re.compile(r"\b(create|new|add|write|generate|make|move|extract|split)\w*\b", re.I)
 _IDENT = re.compile(r"`([A-Za-z_]\w*)(?:\(\))?`|\b([A-Za-z_]\w*)\(\)")
 _WORD = re.compile(r"[A-Za-z_]\w{2,}")
 _TEST_CHANGE = re.compile(
@@ -117,23 +118,29 @@ def _workspace_files(root: Path) -> list[str]:
 
 
 def named_files(request: str, files: list[str]) -> list[str]:
-    """Workspace files the request names by relative path or by file name, in the order named."""
-    words = re.findall(r"[\w./-]+", request)
+    """Workspace files the request names by relative path, by file name, or by an absolute path that ends
+    with one (a traceback's), in the order named."""
     out: list[str] = []
-    for word in words:
-        word = word.strip("./") if not word.startswith("./") else word[2:]
+    for word in re.findall(r"[\w./-]+", request):
+        word = word.rstrip(".").removeprefix("./")
         for rel in files:
-            if (rel == word or rel.rsplit("/", 1)[-1] == word) and rel not in out:
+            if rel in out:
+                continue
+            if rel == word or rel.rsplit("/", 1)[-1] == word or word.endswith("/" + rel):
                 out.append(rel)
     return out
 
 
 def _new_files(request: str, files: list[str]) -> list[str]:
-    """Source file names in the request that do not exist yet (a file the request asks to create)."""
+    """Source files the request asks to create: named, relative, not existing, and the request says so."""
+    if not _CREATE.search(request):
+        return []
     known = set(files) | {f.rsplit("/", 1)[-1] for f in files}
     out = []
     for word in re.findall(r"[\w./-]+\.[A-Za-z]+", request):
-        word = word.strip(".")
+        word = word.rstrip(".").removeprefix("./")
+        if word.startswith("/") or ".." in word.split("/") or any(f.endswith("/" + word) for f in files):
+            continue
         if Path(word).suffix in SOURCE_SUFFIXES and word not in known and word not in out:
             out.append(word)
     return out

@@ -65,7 +65,9 @@ FENCE_LANG = {
 _REMOVAL_WORDS = re.compile(
     r"\b(renam\w*|remov\w*|delet\w*|drop\w*|mov\w*|merg\w*|inlin\w*|replac\w*)\b", re.I
 )
-_PATH_LINE = re.compile(r"^[#/*\s-]*(?:file(?:name)?\s*:\s*)?`?(?P<path>[\w./\\-]+\.\w+)`?\s*:?$", re.I)
+_PATH_LINE = re.compile(
+    r"^(?:(?:#+|//+|/\*+|\*+|-+)\s*)?(?:file(?:name)?\s*:\s*)?`?(?P<path>[\w./\\-]+\.\w+)`?\s*:?$", re.I
+)
 _OPENER = re.compile(r"^\s*(`{3,}|~{3,})[\w+.#-]+\s*$")
 _PATH_TOKEN = re.compile(r"[\w./\\-]+\.[A-Za-z]\w*")
 _LEAD_COMMENT = re.compile(
@@ -165,9 +167,9 @@ def map_reply(
         for path in current:
             if _same_path(named, path):
                 return path
-        if "/" in named or "." in named:
-            return named  # a new file
-        return None
+        if named.startswith("/") or ".." in named.split("/") or "." not in named:
+            return None  # not a workspace-relative file name: never a new file
+        return named  # a new file
 
     def put(path: str, text: str, what: str) -> None:
         current[path] = text

@@ -230,3 +230,19 @@ async def test_a_follow_up_in_the_same_chat_sees_the_earlier_requests(ws: Path) 
     assert "Earlier requests in this chat:\n- apply the discount as a fraction" in second
     assert second.rstrip().endswith("now also add a TAX constant")
     assert "Earlier requests" not in provider.requests[0].messages[-1].content
+
+
+async def test_paths_outside_the_workspace_are_neither_shown_nor_written(ws: Path, tmp_path: Path) -> None:
+    outside = tmp_path.parent / "outside.py"
+    request = (
+        'fix this:\nTraceback (most recent call last):\n  File "/home/sam/app/main.py", line 3\n'
+        f'  File "/srv/x/cart.py", line 2, in total\nTypeError: bad discount; also create {outside}'
+    )
+    reply = f"{outside}\n```python\nprint(1)\n```\n\n../escape.py\n```python\nx = 1\n```\n\n" + whole(
+        "cart.py", FIXED
+    )
+    s, provider = session(ws, [reply])
+    result = await s.run_turn(request)
+    assert "cart.py\n```python" in provider.requests[0].messages[-1].content  # named by the traceback's path
+    assert result.proposal is not None and [c.path for c in result.proposal.changes] == ["cart.py"]
+    assert not outside.exists() and not (ws.parent / "escape.py").exists()

@@ -1,11 +1,13 @@
 """A full agent turn on a real GGUF (SmolLM2-135M) in-process: the loop completes with well-formed events.
 
 This asserts the plumbing, not model quality: a 135M model may or may not propose an edit, but whatever it
-proposes must be a valid diff, and the README's main command must work.
+proposes must be a valid diff, and the README's main command must either give a diff that does what was
+asked or say plainly that the model could not.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -64,8 +66,19 @@ def test_readme_main_command_runs_on_embedded_model(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "embedded/smollm2-135m" in proc.stderr
-    assert proc.stdout.startswith("--- a/stats.py"), (
-        f"expected a diff, got stdout={proc.stdout!r}\n{proc.stderr}"
-    )
+    if not proc.stdout:  # the 135M model could not: Skiff must say so plainly, naming what is missing
+        assert "no changes proposed. The model could not do this: `mean` has no docstring." in proc.stderr
+        return
     patch = validate_diff(proc.stdout)
-    assert patch[0].path == "stats.py"
+    assert [f.path for f in patch] == ["stats.py"]
+    # a diff must do what was asked: mean() gets a docstring and the code stays as it was
+    applied = subprocess.run(
+        ["patch", "-p1", "-d", str(ws)], input=proc.stdout, text=True, capture_output=True
+    )
+    assert applied.returncode == 0, applied.stderr
+    before = ast.parse((ROOT / "examples/demo/stats.py").read_text())
+    after = ast.parse((ws / "stats.py").read_text())
+    mean = next(n for n in after.body if isinstance(n, ast.FunctionDef) and n.name == "mean")
+    assert ast.get_docstring(mean)
+    mean.body = mean.body[1:]
+    assert ast.dump(after) == ast.dump(before)
