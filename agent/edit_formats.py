@@ -88,9 +88,9 @@ def render_file(path: str, text: str) -> str:
 
 
 def instructions(fmt: EditFormat, path: str = "path/to/file.py") -> str:
-    """The system prompt of the one-call edit path for `fmt`; the example names `path` (small models copy
-    an example's path literally, so it names the request's own file)."""
-    whole_example = render_file(path, "<every line of the updated file>\n")
+    """The system prompt of the one-call edit path for `fmt`. It names `path`, the request's own file, and
+    shows no code: Qwen2.5-Coder-1.5B copied a placeholder example (`<every line of the updated file>`)
+    as its answer, and copies example paths literally."""
     sr_example = f"{path}\n<<<<<<< SEARCH\n<exact lines from the file>\n=======\n<new lines>\n>>>>>>> REPLACE"
     head = (
         "You are an expert software engineer. You change code in the user's project exactly as asked. "
@@ -98,10 +98,11 @@ def instructions(fmt: EditFormat, path: str = "path/to/file.py") -> str:
     )
     if fmt == "whole":
         return (
-            f"{head}\nFor each file you change or create, write its path on a line by itself, then the "
-            f"complete new content of the file in a fenced code block:\n\n{whole_example}\n\n"
-            "Always write the entire file: every line, including the ones you do not change. Never "
-            "write `...` or comments like `rest unchanged`. Change only what the request asks for."
+            f"{head}\nFor each file you change or create, write its path on a line by itself, then its "
+            f"complete new content in a fenced code block, the same way the files are shown to you (the "
+            f"path `{path}` on one line, then ```{fence_lang(path)} and the code). Always write the entire "
+            "file: every line, including the ones you do not change. Never write `...` or comments like "
+            "`rest unchanged`. Change only what the request asks for."
         )
     return (
         f"{head}\nDescribe each change as a SEARCH/REPLACE block after the file's path:\n\n{sr_example}"
