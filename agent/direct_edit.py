@@ -138,7 +138,11 @@ class DirectEdit:
                 if attempts or rounds >= turn.profile.repair_rounds or not _has_code(content):
                     break
                 rounds += 1
-                messages += [Message("assistant", content), Message("user", _format_reminder(fmt, reasons))]
+                if edits.unchanged and not edits.rejected:
+                    reminder = _unchanged_reminder(edits.unchanged, request)
+                else:
+                    reminder = _format_reminder(fmt, reasons)
+                messages += [Message("assistant", content), Message("user", reminder)]
                 continue
             for rel, text in edits.texts.items():
                 if promise is not None:
@@ -264,6 +268,13 @@ def _failures(verification: Verification) -> str:
 
 def _has_code(text: str) -> bool:
     return "```" in text or "<<<<<<<" in text
+
+
+def _unchanged_reminder(files: list[str], request: str) -> str:
+    return (
+        f"Your answer repeats {', '.join(files)} without any change. Find the lines the request is about and "
+        f"change them, then reply with the complete updated file. The request: {request}"
+    )
 
 
 def _format_reminder(fmt: EditFormat, reasons: str) -> str:

@@ -128,6 +128,7 @@ class ReplyEdits:
     texts: dict[str, str] = field(default_factory=dict)
     applied: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # files the reply repeated without a change
 
     @property
     def empty(self) -> bool:
@@ -219,6 +220,8 @@ def map_reply(
         if whole is not None:
             if whole != base:
                 put(target, whole, f"{target}: whole file")
+            else:
+                out.unchanged.append(target)
             continue
         sel = selection if target == primary else None
         if has_placeholder(code) and not has_placeholder(base):

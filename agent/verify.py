@@ -5,6 +5,7 @@ folders such as `.git`, `node_modules` and virtualenvs are linked, not copied), 
 written there, and tools run in that copy.
 
 - syntax: Python is compiled, JavaScript checked with `node --check`, JSON parsed;
+- names: a name a changed Python file uses but never defines or imports (pyflakes), new since the base;
 - lint: `ruff check` when the project configures ruff; only problems the edit adds count;
 - tests: the test files that exercise a changed file (by name or import), a test the request names first;
   Python with pytest, JavaScript with `node --test`. Running tests runs the project's code, so the command
@@ -29,6 +30,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pyflakes import api as pyflakes_api
+from pyflakes import messages as pyflakes_messages
+from pyflakes import reporter as pyflakes_reporter
 
 from skiff.agent.context import is_test_file
 from skiff.agent.ignore import IgnoreMatcher
@@ -91,7 +96,7 @@ class Verification:
         problems."""
         intent = all(c.ok for c in self.checks if c.name == "intent")
         failed = sum(c.failed for c in self.checks if c.name == "tests")
-        lint = sum(c.failed for c in self.checks if c.name == "lint")
+        lint = sum(c.failed for c in self.checks if c.name in ("lint", "names"))
         return (int(self.parses), int(intent), -failed, -lint)
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +118,8 @@ async def verify(
     result = Verification()
     rels = [workspace.relative(p) for p in changed]
     result.checks.append(await _syntax(overlay, changed, rels))
+    if result.checks[0].ok and (names := _names(overlay, changed, rels)) is not None:
+        result.checks.append(names)
     run_lint = options.lint and _ruff_configured(workspace.root) and any(r.endswith(".py") for r in rels)
     needs_copy = run_lint or (options.run_tests and bool(related_tests(workspace.root, rels)))
     if not needs_copy or not result.checks[0].ok:
@@ -148,6 +155,45 @@ async def _syntax(overlay: Overlay, changed: list[Path], rels: list[str]) -> Che
     if problems:
         return Check("syntax", False, "syntax error", "Syntax errors:\n" + "\n".join(problems), failed=1)
     return Check("syntax", True, "syntax ok")
+
+
+def _names(overlay: Overlay, changed: list[Path], rels: list[str]) -> Check | None:
+    """Names a changed Python file uses but never defines or imports (pyflakes), new since the base: the
+    commonest way a small model's edit fails at run time."""
+    found = []
+    for path, rel in zip(changed, rels, strict=True):
+        text = overlay.read(path)
+        if text is None or not rel.endswith(".py"):
+            continue
+        before = {m.split(": ", 1)[1] for m in undefined_names(overlay.base.get(path) or "", rel)}
+        found += [m for m in undefined_names(text, rel) if m.split(": ", 1)[1] not in before]
+    if not found:
+        return None
+    first = found[0].split(": ", 1)[1]
+    details = "Names used but never defined or imported:\n" + "\n".join(found[:12])
+    return Check("names", False, first, details, failed=len(found))
+
+
+def undefined_names(text: str, rel: str) -> list[str]:
+    """`rel:line: undefined name 'x'` for each name pyflakes finds undefined in `text`."""
+    collected: list[str] = []
+
+    class _Collect(pyflakes_reporter.Reporter):
+        def __init__(self) -> None:
+            pass
+
+        def flake(self, message: pyflakes_messages.Message) -> None:
+            if isinstance(message, pyflakes_messages.UndefinedName):
+                collected.append(f"{rel}:{message.lineno}: undefined name '{message.message_args[0]}'")
+
+        def syntaxError(self, *args: object) -> None:
+            pass
+
+        def unexpectedError(self, *args: object) -> None:
+            pass
+
+    pyflakes_api.check(text, rel, _Collect())
+    return collected
 
 
 async def syntax_error(rel: str, text: str) -> str | None:

@@ -246,3 +246,21 @@ async def test_paths_outside_the_workspace_are_neither_shown_nor_written(ws: Pat
     assert "cart.py\n```python" in provider.requests[0].messages[-1].content  # named by the traceback's path
     assert result.proposal is not None and [c.path for c in result.proposal.changes] == ["cart.py"]
     assert not outside.exists() and not (ws.parent / "escape.py").exists()
+
+
+async def test_a_name_the_edit_uses_but_never_defines_is_a_failed_check(ws: Path) -> None:
+    uses = "def total(prices, discount=0):\n    return apply_discount(sum(prices), discount)\n"
+    s, provider = session(ws, [whole("cart.py", uses), whole("cart.py", FIXED)])
+    result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
+    repair = provider.requests[1].messages[-1].content
+    assert "cart.py:2: undefined name 'apply_discount'" in repair
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+
+
+async def test_a_reply_that_repeats_the_file_unchanged_is_told_so(ws: Path) -> None:
+    s, provider = session(ws, [whole("cart.py", CART), whole("cart.py", FIXED)])
+    result = await s.run_turn("fix the discount", RequestContext(path="cart.py"))
+    reminder = provider.requests[1].messages[-1].content
+    assert reminder.startswith("Your answer repeats cart.py without any change.")
+    assert reminder.endswith("The request: fix the discount")
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
