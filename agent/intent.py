@@ -28,7 +28,8 @@ IntentKind = Literal["docstring", "type_hints", "rename"]
 _DOCSTRING = re.compile(r"\b(doc\s?strings?|document(?:ation)?)\b", re.I)
 _HINTS = re.compile(r"\b(type\s*hints?|type\s*annotations?|annotate)\b", re.I)
 _RENAME = re.compile(
-    r"\brename\s+(?:the\s+)?(?:\w+\s+)?`?(?P<old>[A-Za-z_]\w*)`?(?:\(\))?\s+(?:to|as|into)\s+`?(?P<new>[A-Za-z_]\w*)",
+    r"\brename\s+(?:the\s+)?(?:\w+\s+)?`?(?P<old>[A-Za-z_]\w*)`?(?:\(\))?"
+    r"(?:\s+(?:in|from|of)\s+\S+)?\s+(?:to|as|into)\s+`?(?P<new>[A-Za-z_]\w*)",
     re.I,
 )
 _CODE_CHANGE = re.compile(

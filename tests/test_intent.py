@@ -18,6 +18,8 @@ def test_kinds_read_from_the_request() -> None:
     assert hints is not None and (hints.kind, hints.names) == ("type_hints", ["size"])
     rename = read_intent("rename the function median to middle")
     assert rename is not None and (rename.kind, rename.old, rename.new) == ("rename", "median", "middle")
+    across = read_intent("rename net_price() in shop/pricing.py to discounted_price() and update its users")
+    assert across is not None and (across.old, across.new) == ("net_price", "discounted_price")
     assert read_intent("fix the bug in mean() and update its docstring") is None
     assert read_intent("make mean() return 0.0 for an empty list") is None
 
