@@ -155,7 +155,7 @@ class DirectEdit:
             changed = list(overlay.changed_paths())
             verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
             if promise is not None:
-                self._check_promise(promise, verification, changed, original, ctx.primary)
+                self._check_promise(promise, verification, changed, original, list(ctx.files))
             turn.emit(MechanismFired("verify", verification.summary, verification.to_dict()))
             attempts.append(
                 Attempt(self._snapshot(), verification, broken=base_parses and not verification.parses)
@@ -184,13 +184,12 @@ class DirectEdit:
         verification: Verification,
         changed: list[Path],
         original: dict[str, str | None],
-        primary: str | None,
+        shown: list[str],
     ) -> None:
-        """Add the intent check (`skiff.agent.intent`) over the changed files and the request's file."""
+        """Add the intent check (`skiff.agent.intent`) over the changed files and the files shown."""
         workspace = self.turn.tool_ctx.workspace
         rels = [workspace.relative(p) for p in changed]
-        if primary and primary not in rels:
-            rels.append(primary)
+        rels += [rel for rel in shown if rel not in rels]
         files = {}
         for rel in rels:
             new = self._read(rel)

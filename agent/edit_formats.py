@@ -334,6 +334,9 @@ def _as_whole_file(code: str, base: str, path: str, request: str) -> str | None:
     missing, added = base_names - code_names, code_names - base_names
     if missing and len(added) < len(missing) and not _REMOVAL_WORDS.search(request):
         return None
+    lost = exported_names(base, path) - exported_names(code, path)
+    if lost and not _REMOVAL_WORDS.search(request):
+        return None  # e.g. the model dropped `module.exports = {...}`: map definition by definition
     text = code.replace("\r\n", "\n")
     eol = "\r\n" if "\r\n" in base else "\n"
     if not text.endswith("\n") and base.endswith(("\n", "\r")):
@@ -350,3 +353,28 @@ def _same_file_text(base_lines: list[str], code_lines: list[str]) -> bool:
     if len(a) > 20_000:
         return False
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+
+
+_EXPORT_DECL = re.compile(
+    r"^\s*export\s+(?:default\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|interface|type|enum)\s+(\w+)",
+    re.M,
+)
+_EXPORT_LIST = re.compile(r"^\s*(?:export|module\.exports\s*=)\s*\{([^}]*)\}", re.M)
+_EXPORT_ONE = re.compile(
+    r"^\s*(?:module\.)?exports\.(\w+)\s*=|^\s*module\.exports\s*=\s*(\w+)\s*;?\s*$", re.M
+)
+
+
+def exported_names(text: str, path: str) -> set[str]:
+    """The names a JavaScript/TypeScript module exports (ES `export`, CommonJS `module.exports`)."""
+    if not path.endswith((".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx")):
+        return set()
+    names = set(_EXPORT_DECL.findall(text))
+    for body in _EXPORT_LIST.findall(text):
+        for item in body.split(","):
+            name = re.split(r"\s+as\s+|\s*:", item.strip())[0].strip()
+            if re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+                names.add(name)
+    for a, b in _EXPORT_ONE.findall(text):
+        names.add(a or b)
+    return names

@@ -7,8 +7,8 @@ a function, leaves the program's behaviour as it was. Small models often break t
 - docstring: the docstrings the model wrote are grafted onto the original code, so nothing else changes;
   the definitions the request names must end up with one;
 - type hints: the code apart from annotations must be unchanged, and the named definitions annotated;
-- rename `old` to `new`: `old` is gone from the shown files, `new` is defined, and the code is otherwise
-  unchanged.
+- rename `old` to `new`: `old` is gone from the shown files and `new` is defined;
+- move a function from one module to another: the old module no longer defines it, the new one does.
 
 A broken promise is a failed check (shown to the model in a repair round). Files that do not parse are
 left to the syntax check.
@@ -24,7 +24,7 @@ from typing import Literal
 from skiff.agent.textdiff import split_lines
 from skiff.agent.verify import Check
 
-IntentKind = Literal["docstring", "type_hints", "rename"]
+IntentKind = Literal["docstring", "type_hints", "rename", "move"]
 _DOCSTRING = re.compile(r"\b(doc\s?strings?|document(?:ation)?)\b", re.I)
 _HINTS = re.compile(r"\b(type\s*hints?|type\s*annotations?|annotate)\b", re.I)
 _RENAME = re.compile(
@@ -34,6 +34,11 @@ _RENAME = re.compile(
 )
 _CODE_CHANGE = re.compile(
     r"\b(fix|implement|refactor|rewrite|optimi[sz]e|rename|handle|validate|raise|return|guard|support)\w*",
+    re.I,
+)
+_MOVE = re.compile(
+    r"\bmove\s+(?:the\s+)?(?:function\s+|class\s+)?`?(?P<name>[A-Za-z_]\w*)`?(?:\(\))?\s+from\s+`?(?P<src>[\w./-]+\.py)`?"
+    r"\s+(?:in)?to\s+(?:a\s+new\s+(?:module|file)\s+)?`?(?P<dst>[\w./-]+\.py)",
     re.I,
 )
 _NAMED = re.compile(r"`([A-Za-z_]\w*)(?:\(\))?`|\b([A-Za-z_]\w*)\(\)")
@@ -53,6 +58,8 @@ def read_intent(request: str) -> Intent | None:
     names = [a or b for a, b in _NAMED.findall(request)]
     if m := _RENAME.search(request):
         return Intent("rename", [m.group("old")], m.group("old"), m.group("new"))
+    if m := _MOVE.search(request):
+        return Intent("move", [m.group("name")], m.group("src"), m.group("dst"))
     if _HINTS.search(request):
         return Intent("type_hints", names)
     if _DOCSTRING.search(request) and not _CODE_CHANGE.search(request):
@@ -209,6 +216,14 @@ def check(intent: Intent, files: dict[str, tuple[str | None, str]]) -> Check | N
         for path, (b, n) in trees.items():
             if b is not None and _strip_annotations(b) != _strip_annotations(n):
                 problems.append(f"{path}: the request only asks for type hints, but the code changed too")
+    elif intent.kind == "move":
+        name = intent.names[0]
+        src = next((t for p, t in trees.items() if _same(p, intent.old)), None)
+        dst = next((t for p, t in trees.items() if _same(p, intent.new)), None)
+        if src is not None and _defines(src[1], name):
+            problems.append(f"{intent.old} still defines `{name}`")
+        if dst is None or not _defines(dst[1], name):
+            problems.append(f"{intent.new} does not define `{name}`")
     else:
         for path, (_, n) in trees.items():
             if any(_uses(node, intent.old) for node in ast.walk(n)):
@@ -238,6 +253,10 @@ def _missing(
         if found and not any(ok(node) for node in found):
             out.append(f"`{name}` has no {what}")
     return out
+
+
+def _same(path: str, named: str) -> bool:
+    return path == named or path.endswith("/" + named.lstrip("./"))
 
 
 def _annotated(node: ast.AST) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from skiff.agent.edit_formats import instructions, map_reply, render_file
+from skiff.agent.edit_formats import exported_names, instructions, map_reply, render_file
 
 STATS = (
     "def mean(xs):\n    return sum(xs) / len(xs)\n\n\n"
@@ -126,3 +126,20 @@ def test_instructions_name_the_request_file_and_render_file_fences_it() -> None:
     assert "<<<<<<< SEARCH" in instructions("search_replace", "stats.py")
     assert render_file("a.js", "x\n") == "a.js\n```javascript\nx\n```"
     assert render_file("a.md", "```x```").startswith("a.md\n````markdown")
+
+
+def test_a_whole_js_file_that_drops_its_exports_is_mapped_by_definition() -> None:
+    base = (
+        "function add(a, b) {\n  return a - b;\n}\n\nfunction sub(a, b) {\n  return a - b;\n}\n\n"
+        "module.exports = { add, sub };\n"
+    )
+    fixed = "function add(a, b) {\n  return a + b;\n}\n\nfunction sub(a, b) {\n  return a - b;\n}\n"
+    edits = map_reply(fence(fixed, "javascript"), {"math.js": base}, primary="math.js", request="fix add")
+    assert edits.texts["math.js"] == base.replace("a - b;\n}\n\nfunction sub", "a + b;\n}\n\nfunction sub")
+    assert exported_names(base, "math.js") == {"add", "sub"}
+    assert exported_names("export function f() {}\nexport { g as h, k };\nexports.z = 1;\n", "m.ts") == {
+        "f",
+        "g",
+        "k",
+        "z",
+    }

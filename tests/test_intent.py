@@ -79,3 +79,22 @@ def test_a_rename_must_reach_every_shown_file() -> None:
     left = check(rename, {"stats.py": (STATS, lib), "app.py": (app_old, app_old)})
     assert left is not None and left.summary == "app.py still uses `mean`"
     assert check(rename, {"stats.py": (STATS, STATS)}).details.count("- ") == 2  # type: ignore[union-attr]
+
+
+def test_a_move_leaves_the_old_module_and_lands_in_the_new_one() -> None:
+    move = read_intent("move parse() from utils.py into a new module parsing.py and update the import")
+    assert move is not None and (move.kind, move.names, move.old, move.new) == (
+        "move",
+        ["parse"],
+        "utils.py",
+        "parsing.py",
+    )
+    utils = "def parse(x):\n    return int(x)\n\n\ndef other():\n    pass\n"
+    moved = {
+        "utils.py": (utils, "def other():\n    pass\n"),
+        "parsing.py": (None, "def parse(x):\n    return int(x)\n"),
+    }
+    assert check(move, moved) is None
+    copied = {"utils.py": (utils, utils), "parsing.py": (None, "def parse(x):\n    return int(x)\n")}
+    assert check(move, copied).summary == "utils.py still defines `parse`"  # type: ignore[union-attr]
+    assert "parsing.py does not define `parse`" in check(move, {"utils.py": (utils, utils)}).details  # type: ignore[union-attr]
