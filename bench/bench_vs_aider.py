@@ -212,6 +212,7 @@ class Settings:
     aider_args: list[str]
     timeout: float
     scratch: Path  # session temp dir: aider's HOME, an empty XDG_CONFIG_HOME, the models files
+    snapshot: Path | None = None  # a folder holding `skiff/` (HEAD's files): Skiff runs from it, not the tree
     typescript: Path = field(default_factory=lambda: REPO / "vscode-client" / "node_modules" / "typescript")
 
 
@@ -231,6 +232,8 @@ def run_skiff(agent: Agent, task: Any, ws: Path, settings: Settings) -> Outcome:
     env = _base_env(settings)
     env["SKIFF_MODELS_FILE"] = str(agent.models_file)
     env["XDG_CONFIG_HOME"] = str(settings.scratch / "xdg")
+    if settings.snapshot is not None:  # `import skiff` finds the snapshot before the editable install
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.snapshot), env.get("PYTHONPATH")]))
     outcome = run_process(argv, ws, env, settings.timeout)
     outcome.stop_reason, outcome.model_calls, outcome.prompt_tokens, outcome.completion_tokens = parse_skiff(
         outcome.log
@@ -684,6 +687,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", type=Path, metavar="FILE.json", help="only print the summary of FILE.json"
     )
     parser.add_argument("--markdown", action="store_true", help="print the summary as Markdown tables")
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="run Skiff from a snapshot of HEAD (commit first): edits during the run do not count",
+    )
     return parser
 
 
@@ -710,6 +718,25 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _head() -> str:
+    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else "unknown"
+
+
+def snapshot_head(scratch: Path) -> Path:
+    """HEAD's files under scratch/snapshot/skiff, so a long run measures one commit while the tree changes."""
+    root = scratch / "snapshot"
+    root.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", "--prefix=skiff/", "HEAD"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+    return root
+
+
 def _run(
     args: argparse.Namespace,
     tasks: list[Any],
@@ -728,6 +755,8 @@ def _run(
         scratch=scratch,
     )
     prepare_scratch(scratch)
+    if args.snapshot:
+        settings.snapshot = snapshot_head(scratch)
     agents = build_agents(names, variants, settings)
     if not agents:
         raise SystemExit("bench: no agent selected")
@@ -746,6 +775,8 @@ def _run(
         "aider_model": settings.aider_model,
         "aider_args": settings.aider_args,
         "timeout": settings.timeout,
+        "commit": _head(),
+        "snapshot": bool(settings.snapshot),
         "repeat": args.repeat,
         "agents": [a.name for a in agents],
         "variants": dict(variants),
