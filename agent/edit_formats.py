@@ -204,7 +204,10 @@ def map_reply(
 
     for block in blocks:
         target = resolve(block.path)
-        if target is None or target in frozen:
+        if target is None:
+            continue
+        if target in frozen:
+            out.rejected.append(f"{target} is read-only: leave it as it is and change the other file(s)")
             continue
         code = strip_line_numbers(block.code) or block.code
         base = current.get(target)

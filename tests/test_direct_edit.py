@@ -177,6 +177,14 @@ async def test_an_edit_that_breaks_the_syntax_is_never_proposed(ws: Path) -> Non
     assert "cart.py, line 2" in result.text
 
 
+async def test_an_answer_that_only_edits_the_read_only_test_is_told_to_change_the_code(ws: Path) -> None:
+    cheat = TEST.replace("== 10", "== 20")
+    s, provider = session(ws, [whole("test_cart.py", cheat), whole("cart.py", FIXED)])
+    result = await s.run_turn("test_cart.py fails; fix the code", RequestContext(path="cart.py"))
+    assert "test_cart.py is read-only: leave it as it is" in provider.requests[1].messages[-1].content
+    assert result.proposal is not None and [c.path for c in result.proposal.changes] == ["cart.py"]
+
+
 async def test_a_test_the_request_names_is_shown_read_only(ws: Path) -> None:
     cheat = TEST.replace("== 10", "== 20")
     reply = f"{whole('test_cart.py', cheat)}\n\n{whole('cart.py', FIXED)}"
