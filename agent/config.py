@@ -68,6 +68,7 @@ class Profile(BaseModel):
     # The field's default keeps the tool loop; every shipped profile in models.json chooses "auto".
     edit_format: EditFormatSetting = Field("tools", alias="editFormat")
     whole_file_lines: int = Field(250, alias="wholeFileLines", ge=1)  # `auto`: whole files up to this size
+    edit_explain: bool = Field(False, alias="editExplain")  # a sentence of reasoning before the code
     repair_rounds: int = Field(1, alias="repairRounds", ge=0)  # checks failed: show the model, ask again
     verify_tests: bool = Field(True, alias="verifyTests")  # run the tests of changed files (permission asked)
     verify_lint: bool = Field(True, alias="verifyLint")  # the project's ruff, when it configures one

@@ -108,7 +108,8 @@ class DirectEdit:
         fmt = choose_format(turn.profile, ctx)
         shown = ", ".join([*ctx.files, *ctx.readonly]) or "no files"
         turn.fire(NAME, f"{fmt} format; shown: {shown}", format=fmt, files=list(ctx.files))
-        system = Message("system", instructions(fmt, ctx.primary or "path/to/file.py"))
+        explain = turn.profile.edit_explain
+        system = Message("system", instructions(fmt, ctx.primary or "path/to/file.py", explain))
         earlier = [m.display or m.content for m in turn.history[:-1] if m.role == "user"]
         user = Message("user", user_message(request, ctx, turn.context, earlier))
         messages = [system, user]

@@ -87,14 +87,22 @@ def render_file(path: str, text: str) -> str:
     return f"{path}\n{ticks}{fence_lang(path)}\n{body}{ticks}"
 
 
-def instructions(fmt: EditFormat, path: str = "path/to/file.py") -> str:
+EXPLAIN_FIRST = (
+    "First say in one or two sentences what is wrong or missing and which lines you will change; then "
+    "write the changed files."
+)
+
+
+def instructions(fmt: EditFormat, path: str = "path/to/file.py", explain: bool = False) -> str:
     """The system prompt of the one-call edit path for `fmt`. It names `path`, the request's own file, and
     shows no code: Qwen2.5-Coder-1.5B copied a placeholder example (`<every line of the updated file>`)
-    as its answer, and copies example paths literally."""
+    as its answer, and copies example paths literally. `explain` asks for a sentence of reasoning before
+    the code (profile key `editExplain`)."""
     sr_example = f"{path}\n<<<<<<< SEARCH\n<exact lines from the file>\n=======\n<new lines>\n>>>>>>> REPLACE"
-    head = (
-        "You are an expert software engineer. You change code in the user's project exactly as asked. "
-        "The files are shown to you below; answer with the changed files only, then stop."
+    head = "You are an expert software engineer. You change code in the user's project exactly as asked. " + (
+        f"The files are shown to you below. {EXPLAIN_FIRST}"
+        if explain
+        else "The files are shown to you below; answer with the changed files only, then stop."
     )
     if fmt == "whole":
         return (

@@ -124,6 +124,8 @@ def test_instructions_name_the_request_file_and_render_file_fences_it() -> None:
     assert "`stats.py` on one line, then ```python" in instructions("whole", "stats.py")
     assert "<" not in instructions("whole", "stats.py"), "no placeholder a small model could copy"
     assert "<<<<<<< SEARCH" in instructions("search_replace", "stats.py")
+    assert "First say in one or two sentences" in instructions("whole", "stats.py", explain=True)
+    assert "First say" not in instructions("whole", "stats.py")
     assert render_file("a.js", "x\n") == "a.js\n```javascript\nx\n```"
     assert render_file("a.md", "```x```").startswith("a.md\n````markdown")
 
