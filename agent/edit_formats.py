@@ -215,7 +215,8 @@ def map_reply(
         if target is None:
             continue
         if target in frozen:
-            out.rejected.append(f"{target} is read-only: leave it as it is and change the other file(s)")
+            if _squash(block.code) != _squash(current.get(target) or ""):
+                out.rejected.append(f"{target} is read-only: leave it as it is and change the other file(s)")
             continue
         code = strip_line_numbers(block.code) or block.code
         base = current.get(target)
@@ -235,7 +236,7 @@ def map_reply(
                 out.unchanged.append(target)
             continue
         sel = selection if target == primary else None
-        if has_placeholder(code) and not has_placeholder(base):
+        if (has_placeholder(code) and not has_placeholder(base)) or _loses_names(code, base, target, request):
             plan = definitions_edit(code, base, target, sel)
         else:
             ext = target.rsplit(".", 1)[-1] if "." in target else ""
@@ -335,6 +336,19 @@ def _as_whole_file(code: str, base: str, path: str, request: str) -> str | None:
         len(code_lines) < 0.6 * len(base_lines) or not _same_file_text(base_lines, code_lines)
     ):
         return None
+    if _loses_names(code, base, path, request):
+        return None
+    text = code.replace("\r\n", "\n")
+    eol = "\r\n" if "\r\n" in base else "\n"
+    if not text.endswith("\n") and base.endswith(("\n", "\r")):
+        text += "\n"
+    return text.replace("\n", eol) if eol != "\n" else text
+
+
+def _loses_names(code: str, base: str, path: str, request: str) -> bool:
+    """The block drops definitions or exports of the file that the request does not ask to take away: it
+    names each of them and says remove, rename, move... (a bug report that says "remove(id) deletes too
+    much" names the method, not the exports the model forgot)."""
     python = path.endswith((".py", ".pyi"))
     base_defs = definitions(base, python)
     code_defs = definitions(code, python)
@@ -343,16 +357,17 @@ def _as_whole_file(code: str, base: str, path: str, request: str) -> str | None:
     base_names = {d.name for d in base_defs}
     code_names = {d.name for d in code_defs}
     missing, added = base_names - code_names, code_names - base_names
-    if missing and len(added) < len(missing) and not _REMOVAL_WORDS.search(request):
-        return None
-    lost = exported_names(base, path) - exported_names(code, path)
-    if lost and not _REMOVAL_WORDS.search(request):
-        return None  # e.g. the model dropped `module.exports = {...}`: map definition by definition
-    text = code.replace("\r\n", "\n")
-    eol = "\r\n" if "\r\n" in base else "\n"
-    if not text.endswith("\n") and base.endswith(("\n", "\r")):
-        text += "\n"
-    return text.replace("\n", eol) if eol != "\n" else text
+    if len(added) >= len(missing):  # a rename keeps the count: old names out, new names in
+        missing = set()
+    lost = missing | (exported_names(base, path) - exported_names(code, path))
+    if not lost:
+        return False
+    named = set(re.findall(r"[A-Za-z_$][\w$]*", request))
+    return not (_REMOVAL_WORDS.search(request) and lost <= named)
+
+
+def _squash(text: str) -> str:
+    return "\n".join(x.rstrip() for x in text.strip().splitlines())
 
 
 def _same_file_text(base_lines: list[str], code_lines: list[str]) -> bool:

@@ -145,3 +145,21 @@ def test_a_whole_js_file_that_drops_its_exports_is_mapped_by_definition() -> Non
         "k",
         "z",
     }
+
+
+def test_a_bug_report_that_says_remove_does_not_license_dropping_exports() -> None:
+    base = (
+        "class TodoList {\n  remove(id) {\n    this.todos.splice(id);\n  }\n}\n\n"
+        "class TodoError extends Error {}\n\nmodule.exports = { TodoList, TodoError };\n"
+    )
+    reply = base.replace("splice(id)", "splice(id, 1)").replace(
+        "\nmodule.exports = { TodoList, TodoError };\n", ""
+    )
+    request = "TodoList.remove(id) also deletes every todo after the one I remove; fix it"
+    edits = map_reply(fence(reply, "javascript"), {"todo.js": base}, primary="todo.js", request=request)
+    assert edits.texts == {"todo.js": base.replace("splice(id)", "splice(id, 1)")}
+    dropped = base.replace("\nclass TodoError extends Error {}\n", "").replace(", TodoError", "")
+    removal = map_reply(
+        fence(dropped, "javascript"), {"todo.js": base}, primary="todo.js", request="remove TodoError"
+    )
+    assert removal.texts == {"todo.js": dropped}
