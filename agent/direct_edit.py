@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skiff.agent.edit_context import EditContext, gather
-from skiff.agent.edit_formats import EditFormat, instructions, map_reply, render_file, repair_request
+from skiff.agent.edit_formats import (
+    EditFormat,
+    ReplyEdits,
+    instructions,
+    map_reply,
+    render_file,
+    repair_request,
+)
 from skiff.agent.events import MechanismFired
 from skiff.agent.intent import Intent, enforce, read_intent
 from skiff.agent.intent import check as check_intent
@@ -30,9 +37,13 @@ from skiff.agent.verify import Verification, VerifyOptions, syntax_error, verify
 from skiff.agent.workspace import PathOutsideWorkspace
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from skiff.agent.config import Profile
     from skiff.agent.context import RequestContext
     from skiff.agent.hooks import ModelReply, TurnState
+
+    CallModel = Callable[[list[Message], int], Awaitable[ModelReply]]
 
 NAME = "direct_edit"
 FILE_BUDGET_SHARE = 0.45  # of the context limit, for the files shown
@@ -91,85 +102,99 @@ def user_message(
 class DirectEdit:
     """Runs the one-call edit path for one turn of a session (the loop provides `call_model`)."""
 
-    def __init__(self, turn: TurnState, call_model: object, verify_options: VerifyOptions) -> None:
+    def __init__(self, turn: TurnState, call_model: CallModel, verify_options: VerifyOptions) -> None:
         self.turn = turn
         self.call_model = call_model
         self.verify_options = verify_options
+        self.base: dict[str, str | None] = {}  # the files' texts before the turn (None: created by it)
+        self.original: dict[str, str | None] = {}  # the files shown, as shown
+        self.promise: Intent | None = None
 
     async def run(self, request: str) -> str | None:
         """Edit, check, repair. Returns the final text; None when there were no files to show (the caller
         then runs the tool loop)."""
         turn = self.turn
-        overlay = turn.tool_ctx.overlay
-        budget = int(turn.context_limit * FILE_BUDGET_SHARE)
-        ctx = gather(overlay, request, turn.context, turn.tokenizer, budget)
+        ctx = gather(turn.tool_ctx.overlay, request, turn.context, turn.tokenizer, self._file_budget())
         if not ctx.files:
             return None
         fmt = choose_format(turn.profile, ctx)
         shown = ", ".join([*ctx.files, *ctx.readonly]) or "no files"
         turn.fire(NAME, f"{fmt} format; shown: {shown}", format=fmt, files=list(ctx.files))
-        explain = turn.profile.edit_explain
-        system = Message("system", instructions(fmt, ctx.primary or "path/to/file.py", explain))
         earlier = [m.display or m.content for m in turn.history[:-1] if m.role == "user"]
-        user = Message("user", user_message(request, ctx, turn.context, earlier))
-        messages = [system, user]
-        base_texts = {rel: text for rel, text in ctx.files.items()}
-        original = dict(base_texts)
-        promise = read_intent(request) if turn.profile.verify_intent else None
-        base_parses = all([await syntax_error(rel, t) is None for rel, t in base_texts.items() if t])
+        messages = [
+            Message("system", instructions(fmt, ctx.primary or "path/to/file.py", turn.profile.edit_explain)),
+            Message("user", user_message(request, ctx, turn.context, earlier)),
+        ]
+        self.base = dict(ctx.files)  # grows with the files the model creates
+        self.original = dict(ctx.files)
+        self.promise = read_intent(request) if turn.profile.verify_intent else None
+        base_parses = all([await syntax_error(rel, t) is None for rel, t in self.base.items() if t])
         attempts: list[Attempt] = []
-        final = ""
+        content = ""
         rounds = 0
         while True:
-            reply: ModelReply = await self.call_model(messages, self._max_tokens(messages, ctx))  # type: ignore[operator]
+            reply = await self.call_model(messages, self._max_tokens(messages, ctx))
             content = _with_native_calls(reply.message)
-            final = content
-            current = {rel: self._read(rel) for rel in base_texts}
-            edits = map_reply(
-                content,
-                current,
-                primary=ctx.primary,
-                request=request,
-                selection=turn.context.selection if turn.context else None,
-                readonly=ctx.readonly,
-            )
+            edits = self._map(content, request, ctx)
             if edits.empty:
                 reasons = "; ".join(edits.rejected)
                 turn.fire(NAME, f"no edit in the reply{': ' + reasons if reasons else ''}")
                 if attempts or rounds >= turn.profile.repair_rounds or not _has_code(content):
                     break
-                rounds += 1
-                if edits.unchanged and not edits.rejected:
-                    reminder = _unchanged_reminder(edits.unchanged, request)
-                else:
-                    reminder = _format_reminder(fmt, reasons)
-                messages += [Message("assistant", content), Message("user", reminder)]
-                continue
-            for rel, text in edits.texts.items():
-                if promise is not None:
-                    text = enforce(promise, rel, original.get(rel), text)
-                if not self._write(rel, text):
-                    turn.fire(NAME, f"not applied: {rel} is outside the workspace")
-                    continue
-                base_texts.setdefault(rel, None)
-            turn.fire(NAME, "applied " + "; ".join(edits.applied), applied=edits.applied)
-            changed = list(overlay.changed_paths())
-            verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
-            if promise is not None:
-                self._check_promise(promise, verification, changed, original, list(ctx.files))
-            turn.emit(MechanismFired("verify", verification.summary, verification.to_dict()))
-            attempts.append(
-                Attempt(self._snapshot(), verification, broken=base_parses and not verification.parses)
-            )
-            if verification.ok or rounds >= turn.profile.repair_rounds:
-                break
+                follow_up = (
+                    _unchanged_reminder(edits.unchanged, request)
+                    if edits.unchanged and not edits.rejected
+                    else _format_reminder(fmt, reasons)
+                )
+            else:
+                verification = await self._apply_and_check(edits, request, list(ctx.files))
+                attempts.append(
+                    Attempt(self._snapshot(), verification, broken=base_parses and not verification.parses)
+                )
+                if verification.ok or rounds >= turn.profile.repair_rounds:
+                    break
+                turn.fire(NAME, f"repair round {rounds + 1}: {verification.summary}")
+                follow_up = repair_request(fmt, verification.problems())
             rounds += 1
-            problems = verification.problems()
-            turn.fire(NAME, f"repair round {rounds}: {verification.summary}")
-            messages += [Message("assistant", content), Message("user", repair_request(fmt, problems))]
-        best = self._restore_best(attempts, base_texts)
+            messages += [Message("assistant", content), Message("user", follow_up)]
+        return self._outcome(request, attempts, content)
+
+    def _map(self, content: str, request: str, ctx: EditContext) -> ReplyEdits:
+        context = self.turn.context
+        return map_reply(
+            content,
+            {rel: self._read(rel) for rel in self.base},
+            primary=ctx.primary,
+            request=request,
+            selection=context.selection if context else None,
+            readonly=ctx.readonly,
+        )
+
+    async def _apply_and_check(self, edits: ReplyEdits, request: str, shown: list[str]) -> Verification:
+        """Write the edits to the overlay (a promise such as "only docstrings" enforced) and check them."""
+        turn = self.turn
+        for rel, text in edits.texts.items():
+            if self.promise is not None:
+                text = enforce(self.promise, rel, self.original.get(rel), text)
+            if not self._write(rel, text):
+                turn.fire(NAME, f"not applied: {rel} is outside the workspace")
+                continue
+            self.base.setdefault(rel, None)
+        turn.fire(NAME, "applied " + "; ".join(edits.applied), applied=edits.applied)
+        overlay = turn.tool_ctx.overlay
+        changed = list(overlay.changed_paths())
+        verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
+        if self.promise is not None:
+            self._check_promise(self.promise, verification, changed, shown)
+        turn.emit(MechanismFired("verify", verification.summary, verification.to_dict()))
+        return verification
+
+    def _outcome(self, request: str, attempts: list[Attempt], last_reply: str) -> str:
+        """Leave the best attempt in the overlay and say what happened."""
+        turn = self.turn
+        best = self._restore_best(attempts, self.base)
         turn.notes[NAME] = best.verification if best else None
-        if best is not None and not any(overlay.changed_paths()):
+        if best is not None and not any(turn.tool_ctx.overlay.changed_paths()):
             turn.notes[NAME] = None
             return f"The model could not do this: {_failures(best.verification)}."
         if best is not None:
@@ -177,15 +202,13 @@ class DirectEdit:
         if attempts:
             turn.fire(NAME, "every attempt broke the syntax; nothing proposed")
             return f"The model's edit did not parse: {_failures(attempts[-1].verification)}."
-        return _prose(final)
+        return _prose(last_reply)
+
+    def _file_budget(self) -> int:
+        return int(self.turn.context_limit * FILE_BUDGET_SHARE)
 
     def _check_promise(
-        self,
-        promise: Intent,
-        verification: Verification,
-        changed: list[Path],
-        original: dict[str, str | None],
-        shown: list[str],
+        self, promise: Intent, verification: Verification, changed: list[Path], shown: list[str]
     ) -> None:
         """Add the intent check (`skiff.agent.intent`) over the changed files and the files shown."""
         workspace = self.turn.tool_ctx.workspace
@@ -195,10 +218,10 @@ class DirectEdit:
         for rel in rels:
             new = self._read(rel)
             if new is not None:
-                files[rel] = (
-                    original.get(rel, self.turn.tool_ctx.workspace.read_base(workspace.resolve(rel))),
-                    new,
+                base = (
+                    self.original[rel] if rel in self.original else workspace.read_base(workspace.root / rel)
                 )
+                files[rel] = (base, new)
         result = check_intent(promise, files)
         if result is not None:
             verification.checks.append(result)
