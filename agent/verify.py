@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -456,16 +457,10 @@ async def _tests(
 async def _run_tests(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
     ws = Workspace(cwd)
     ctx = ToolContext(workspace=ws, overlay=Overlay(ws))
-    result = await BashTool.execute(" ".join(_quote(a) for a in argv), ctx, timeout)
+    result = await BashTool.execute(shlex.join(argv), ctx, timeout)
     m = re.search(r"\[exit code (-?\d+)\]\s*$", result.output)
     code = int(m.group(1)) if m else None
     return code, result.output
-
-
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)
 
 
 def _counts(out: str, argv: list[str]) -> tuple[int, int]:
