@@ -29,7 +29,7 @@ from skiff.agent.edit_formats import (
     repair_request,
 )
 from skiff.agent.events import MechanismFired
-from skiff.agent.intent import Intent, enforce, read_intent
+from skiff.agent.intent import Intent, complete_move, enforce, read_intent
 from skiff.agent.intent import check as check_intent
 from skiff.agent.messages import Message
 from skiff.agent.skills import question_only
@@ -181,6 +181,8 @@ class DirectEdit:
                 continue
             self.base.setdefault(rel, None)
         turn.fire(NAME, "applied " + "; ".join(edits.applied), applied=edits.applied)
+        if self.promise is not None and self.promise.kind == "move":
+            self._complete_move(self.promise)
         overlay = turn.tool_ctx.overlay
         changed = list(overlay.changed_paths())
         verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
@@ -203,6 +205,15 @@ class DirectEdit:
             turn.fire(NAME, "every attempt broke the syntax; nothing proposed")
             return f"The model's edit did not parse: {_failures(attempts[-1].verification)}."
         return _prose(last_reply)
+
+    def _complete_move(self, promise: Intent) -> None:
+        """Finish a half-done move across the files of the turn (`skiff.agent.intent.complete_move`)."""
+        texts = {rel: t for rel in self.base if rel.endswith(".py") and (t := self._read(rel)) is not None}
+        done = complete_move(promise, texts)
+        for rel, text in done.items():
+            self._write(rel, text)
+        if done:
+            self.turn.fire(NAME, f"completed the move: {', '.join(sorted(done))}")
 
     def _file_budget(self) -> int:
         return int(self.turn.context_limit * FILE_BUDGET_SHARE)

@@ -9,6 +9,8 @@ a function, leaves the program's behaviour as it was. Small models often break t
 - type hints: the code apart from annotations must be unchanged, and the named definitions annotated;
 - rename `old` to `new`: `old` is gone from the shown files and `new` is defined;
 - move a function from one module to another: the old module no longer defines it, the new one does.
+  When the model wrote the new module but left the old definition and imports behind (Qwen2.5-Coder-1.5B
+  did, twice in a row), the move is completed mechanically (`complete_move`).
 
 A broken promise is a failed check (shown to the model in a repair round). Files that do not parse are
 left to the syntax check.
@@ -188,6 +190,98 @@ def _strip_annotations(tree: ast.Module) -> str:
 
 def _plain_annassign(node: object) -> bool:
     return isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name)
+
+
+def complete_move(intent: Intent, texts: dict[str, str]) -> dict[str, str]:
+    """Finish a move the model half did: when the destination module defines the name and the source
+    still does, drop the definition from the source and point `from SRC import NAME` imports at the
+    destination. `texts` are the current Python files (workspace-relative path -> text); returns the
+    files it changed. Nothing changes when the source still uses the name itself, or when anything does
+    not parse."""
+    if intent.kind != "move" or not intent.names:
+        return {}
+    name = intent.names[0]
+    src = next((p for p in texts if _same(p, intent.old)), None)
+    dst = next((p for p in texts if _same(p, intent.new)), None)
+    if src is None or dst is None:
+        return {}
+    try:
+        trees = {p: ast.parse(t) for p, t in texts.items() if p.endswith(".py")}
+    except SyntaxError:
+        return {}
+    if not _defines_top(trees[dst], name) or not _defines_top(trees[src], name):
+        return {}
+    src_mod, dst_mod = _module_name(src), _module_name(dst)
+    node = next(n for n in trees[src].body if isinstance(n, _DEFS) and n.name == name)
+    rest = [n for n in trees[src].body if n is not node]
+    if any(_uses(x, name) for n in rest for x in ast.walk(n)):
+        return {}
+    changed = {src: _drop_lines(texts[src], node)}
+    for path, tree in trees.items():
+        if path in (src, dst):
+            continue
+        text = _repoint_imports(texts[path], tree, name, src_mod, dst_mod)
+        if text != texts[path]:
+            changed[path] = text
+    return changed
+
+
+def _defines_top(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(n, _DEFS) and n.name == name for n in tree.body)
+
+
+def _module_name(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def _drop_lines(text: str, node: ast.stmt) -> str:
+    """`text` without the lines of a top-level definition (decorators included) and the blank lines
+    after it."""
+    lines = split_lines(text)
+    decorators = getattr(node, "decorator_list", [])
+    start = min([node.lineno, *(d.lineno for d in decorators)]) - 1
+    end = node.end_lineno or node.lineno
+    while end < len(lines) and not lines[end].strip():
+        end += 1
+    if end >= len(lines):  # the last definition: drop the blank lines before it instead
+        while start > 0 and not lines[start - 1].strip():
+            start -= 1
+    out = lines[:start] + lines[end:]
+    if out and not out[-1].endswith("\n"):
+        out[-1] += "\n"
+    return "".join(out)
+
+
+def _repoint_imports(text: str, tree: ast.Module, name: str, src_mod: str, dst_mod: str) -> str:
+    """`from SRC import a, NAME` becomes `from SRC import a` plus `from DST import NAME` (once)."""
+    lines = split_lines(text)
+    has_dst = any(
+        isinstance(n, ast.ImportFrom) and n.module == dst_mod and any(a.name == name for a in n.names)
+        for n in tree.body
+    )
+    edits: list[tuple[int, int, list[str]]] = []
+    for node in tree.body:
+        if not (isinstance(node, ast.ImportFrom) and node.module == src_mod and node.level == 0):
+            continue
+        moved = [a for a in node.names if a.name == name]
+        if not moved:
+            continue
+        kept = [a for a in node.names if a.name != name]
+        indent = _indent_of(lines[node.lineno - 1])
+        new: list[str] = []
+        if kept:
+            new.append(f"{indent}from {src_mod} import {', '.join(_alias(a) for a in kept)}\n")
+        if not has_dst:
+            new.append(f"{indent}from {dst_mod} import {', '.join(_alias(a) for a in moved)}\n")
+            has_dst = True
+        edits.append((node.lineno - 1, node.end_lineno or node.lineno, new))
+    for a, b, new in sorted(edits, reverse=True):
+        lines[a:b] = new
+    return "".join(lines)
+
+
+def _alias(a: ast.alias) -> str:
+    return f"{a.name} as {a.asname}" if a.asname else a.name
 
 
 # ---------------------------------------------------------------- checking

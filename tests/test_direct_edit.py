@@ -272,3 +272,23 @@ async def test_a_reply_that_repeats_the_file_unchanged_is_told_so(ws: Path) -> N
     assert reminder.startswith("Your answer repeats cart.py without any change.")
     assert reminder.endswith("The request: fix the discount")
     assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+
+
+async def test_a_half_done_move_is_completed_in_one_call(tmp_path: Path) -> None:
+    utils = "def chunk(xs):\n    return [xs]\n\n\ndef parse(x):\n    return int(x)\n"
+    (tmp_path / "utils.py").write_text(utils)
+    (tmp_path / "app.py").write_text("from utils import chunk, parse\n\nprint(parse('1'), chunk([]))\n")
+    reply = (
+        whole("parsing.py", "def parse(x):\n    return int(x)\n")
+        + "\n\n"
+        + whole("app.py", "from utils import chunk, parse\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n")
+    )
+    s, _ = session(tmp_path, [reply])
+    result = await s.run_turn("move parse() from utils.py into a new module parsing.py and update app.py")
+    assert result.model_calls == 1
+    assert result.proposal is not None
+    texts = {Path(c.path).name: c.new_text for c in result.proposal.changes}
+    assert texts["utils.py"] == "def chunk(xs):\n    return [xs]\n"
+    assert texts["app.py"] == "from utils import chunk\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n"
+    assert texts["parsing.py"] == "def parse(x):\n    return int(x)\n"
+    assert result.verification is not None and result.verification.ok

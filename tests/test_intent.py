@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skiff.agent.intent import check, enforce, read_intent
+from skiff.agent.intent import check, complete_move, enforce, read_intent
 
 STATS = (
     "def mean(xs):\n    return sum(xs) / len(xs)\n\n\n"
@@ -98,3 +98,51 @@ def test_a_move_leaves_the_old_module_and_lands_in_the_new_one() -> None:
     copied = {"utils.py": (utils, utils), "parsing.py": (None, "def parse(x):\n    return int(x)\n")}
     assert check(move, copied).summary == "utils.py still defines `parse`"  # type: ignore[union-attr]
     assert "parsing.py does not define `parse`" in check(move, {"utils.py": (utils, utils)}).details  # type: ignore[union-attr]
+
+
+MOVE = "move parse() from utils.py into a new module parsing.py and update the import in app.py"
+UTILS = (
+    '"""Helpers."""\n\nimport re\n\n\ndef chunk(xs):\n    return [xs]\n\n\n'
+    "@cache\ndef parse(x):\n    return int(x)\n\n\ndef other():\n    pass\n"
+)
+
+
+def test_a_half_done_move_is_completed_and_the_import_repointed() -> None:
+    # What Qwen2.5-Coder-1.5B answered: the new module written, the old definition left, and the old
+    # import kept beside a new one.
+    move = read_intent(MOVE)
+    assert move is not None
+    texts = {
+        "utils.py": UTILS,
+        "parsing.py": "def parse(x):\n    return int(x)\n",
+        "app.py": "from utils import chunk, parse\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n",
+    }
+    done = complete_move(move, texts)
+    assert done["utils.py"] == (
+        '"""Helpers."""\n\nimport re\n\n\ndef chunk(xs):\n    return [xs]\n\n\ndef other():\n    pass\n'
+    )
+    assert done["app.py"] == "from utils import chunk\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n"
+    after = {p: (texts[p], done.get(p, texts[p])) for p in texts}
+    assert check(move, after) is None
+
+
+def test_a_move_import_alone_is_repointed_and_a_last_definition_leaves_no_blank_tail() -> None:
+    move = read_intent(MOVE)
+    assert move is not None
+    utils = "def chunk(xs):\n    return [xs]\n\n\ndef parse(x):\n    return int(x)\n"
+    texts = {"utils.py": utils, "parsing.py": "def parse(x):\n    return int(x)\n", "app.py": "from utils import parse\n"}
+    done = complete_move(move, texts)
+    assert done == {"utils.py": "def chunk(xs):\n    return [xs]\n", "app.py": "from parsing import parse\n"}
+
+
+def test_a_move_is_left_alone_when_it_cannot_be_finished_safely() -> None:
+    move = read_intent(MOVE)
+    assert move is not None
+    new = "def parse(x):\n    return int(x)\n"
+    uses_it = "def parse(x):\n    return int(x)\n\n\ndef twice(x):\n    return 2 * parse(x)\n"
+    assert complete_move(move, {"utils.py": uses_it, "parsing.py": new}) == {}  # the source still calls it
+    assert complete_move(move, {"utils.py": UTILS}) == {}  # the model never wrote the new module
+    assert complete_move(move, {"utils.py": UTILS, "parsing.py": "def parse(:\n"}) == {}  # does not parse
+    assert complete_move(move, {"utils.py": "def chunk(xs):\n    return xs\n", "parsing.py": new}) == {}  # done
+    docstring = read_intent("add a docstring to parse()")
+    assert docstring is not None and complete_move(docstring, {"utils.py": UTILS, "parsing.py": new}) == {}
