@@ -281,7 +281,10 @@ async def test_a_half_done_move_is_completed_in_one_call(tmp_path: Path) -> None
     reply = (
         whole("parsing.py", "def parse(x):\n    return int(x)\n")
         + "\n\n"
-        + whole("app.py", "from utils import chunk, parse\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n")
+        + whole(
+            "app.py",
+            "from utils import chunk, parse\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n",
+        )
     )
     s, _ = session(tmp_path, [reply])
     result = await s.run_turn("move parse() from utils.py into a new module parsing.py and update app.py")
@@ -289,6 +292,37 @@ async def test_a_half_done_move_is_completed_in_one_call(tmp_path: Path) -> None
     assert result.proposal is not None
     texts = {Path(c.path).name: c.new_text for c in result.proposal.changes}
     assert texts["utils.py"] == "def chunk(xs):\n    return [xs]\n"
-    assert texts["app.py"] == "from utils import chunk\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n"
+    assert (
+        texts["app.py"]
+        == "from utils import chunk\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n"
+    )
     assert texts["parsing.py"] == "def parse(x):\n    return int(x)\n"
     assert result.verification is not None and result.verification.ok
+
+
+async def test_a_fresh_repair_asks_again_in_the_other_style_without_the_wrong_code(ws: Path) -> None:
+    wrong = CART.replace("- discount", "+ discount")
+    s, provider = session(ws, [whole("cart.py", wrong), whole("cart.py", FIXED)], repair_style="fresh")
+    result = await s.run_turn("fix test_total_with_discount", RequestContext(path="cart.py"))
+    assert result.model_calls == 2
+    first, second = provider.requests[0].messages, provider.requests[1].messages
+    assert len(second) == 2, "a fresh conversation, not a follow-up"
+    assert first[0].content != second[0].content, "the other prompt style"
+    assert "First say" in second[0].content and "First say" not in first[0].content
+    assert "test_total_with_discount" in second[1].content and "checked and failed" in second[1].content
+    assert wrong not in second[1].content and CART in second[1].content
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+
+
+async def test_a_fresh_repair_keeps_feedback_for_slips_and_asks_afresh_after_an_unchanged_answer(
+    ws: Path,
+) -> None:
+    s, provider = session(ws, [whole("cart.py", BROKEN), whole("cart.py", FIXED)], repair_style="fresh")
+    result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
+    assert len(provider.requests[1].messages) == 4, "a syntax slip is shown back to the model"
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+    s, provider = session(ws, [whole("cart.py", CART), whole("cart.py", FIXED)], repair_style="fresh")
+    result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
+    again = provider.requests[1].messages
+    assert len(again) == 2 and "without changing anything" in again[1].content
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED

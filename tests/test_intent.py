@@ -115,13 +115,16 @@ def test_a_half_done_move_is_completed_and_the_import_repointed() -> None:
     texts = {
         "utils.py": UTILS,
         "parsing.py": "def parse(x):\n    return int(x)\n",
-        "app.py": "from utils import chunk, parse\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n",
+        "app.py": "from utils import chunk, parse\nfrom parsing import parse\n\nprint(parse('1'))\n",
     }
     done = complete_move(move, texts)
     assert done["utils.py"] == (
         '"""Helpers."""\n\nimport re\n\n\ndef chunk(xs):\n    return [xs]\n\n\ndef other():\n    pass\n'
     )
-    assert done["app.py"] == "from utils import chunk\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n"
+    assert (
+        done["app.py"]
+        == "from utils import chunk\nfrom parsing import parse\n\nprint(parse('1'), chunk([]))\n"
+    )
     after = {p: (texts[p], done.get(p, texts[p])) for p in texts}
     assert check(move, after) is None
 
@@ -130,7 +133,11 @@ def test_a_move_import_alone_is_repointed_and_a_last_definition_leaves_no_blank_
     move = read_intent(MOVE)
     assert move is not None
     utils = "def chunk(xs):\n    return [xs]\n\n\ndef parse(x):\n    return int(x)\n"
-    texts = {"utils.py": utils, "parsing.py": "def parse(x):\n    return int(x)\n", "app.py": "from utils import parse\n"}
+    texts = {
+        "utils.py": utils,
+        "parsing.py": "def parse(x):\n    return int(x)\n",
+        "app.py": "from utils import parse\n",
+    }
     done = complete_move(move, texts)
     assert done == {"utils.py": "def chunk(xs):\n    return [xs]\n", "app.py": "from parsing import parse\n"}
 
@@ -143,6 +150,8 @@ def test_a_move_is_left_alone_when_it_cannot_be_finished_safely() -> None:
     assert complete_move(move, {"utils.py": uses_it, "parsing.py": new}) == {}  # the source still calls it
     assert complete_move(move, {"utils.py": UTILS}) == {}  # the model never wrote the new module
     assert complete_move(move, {"utils.py": UTILS, "parsing.py": "def parse(:\n"}) == {}  # does not parse
-    assert complete_move(move, {"utils.py": "def chunk(xs):\n    return xs\n", "parsing.py": new}) == {}  # done
+    assert (
+        complete_move(move, {"utils.py": "def chunk(xs):\n    return xs\n", "parsing.py": new}) == {}
+    )  # done
     docstring = read_intent("add a docstring to parse()")
     assert docstring is not None and complete_move(docstring, {"utils.py": UTILS, "parsing.py": new}) == {}
