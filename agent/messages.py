@@ -1,10 +1,16 @@
-"""Chat messages and tool calls as the agent loop keeps them, with their OpenAI wire form."""
+"""Chat messages and tool calls as the agent loop keeps them, with their OpenAI wire form.
+
+The wire form (`to_openai`, what every network provider sends) is redacted by agent/redact.py: secrets
+in file contents, tool output or the user's text never reach a model server.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from skiff.agent.redact import redact, redact_obj
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -23,7 +29,10 @@ class ToolCall:
     raw_arguments: str | None = None
 
     def to_openai(self) -> dict[str, Any]:
-        args = self.raw_arguments if self.raw_arguments is not None else json.dumps(self.arguments)
+        if self.raw_arguments is not None:
+            args = redact(self.raw_arguments)
+        else:
+            args = json.dumps(redact_obj(self.arguments))
         return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": args}}
 
 
@@ -41,7 +50,7 @@ class Message:
     display: str | None = None
 
     def to_openai(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        out: dict[str, Any] = {"role": self.role, "content": redact(self.content)}
         if self.tool_calls:
             out["tool_calls"] = [c.to_openai() for c in self.tool_calls]
         if self.tool_call_id is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from skiff.agent.redact import redact
 from skiff.agent.providers.base import ChatRequest, Delta, ProviderError, Tokenizer, ToolCallDelta, Usage
 from skiff.agent.tokens import cl100k, count_messages
 
@@ -167,7 +168,7 @@ class ServerTokenizer:
         try:
             if self._client is None:
                 self._client = httpx.Client(headers=self._headers, timeout=self._timeout)
-            response = self._client.post(self.url, json={"content": text})
+            response = self._client.post(self.url, json={"content": redact(text)})
             response.raise_for_status()
             tokens = response.json()["tokens"]
             if not isinstance(tokens, list):
