@@ -66,7 +66,9 @@ _QUOTED = re.compile(
     r"|private_?key|client_?secret|auth_?key)[A-Za-z0-9_.\-]*\\?[\"']?\s*(?::=|[:=]|=>)\s*)(\\?[\"'])"
     r"([^\"'\s\\]{4,})\2"
 )
-_CODEY = re.compile(r"^(?:[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*\(.*|true|false|none|null|changeme)$", re.I)
+_CODEY = re.compile(
+    r"^(?:[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*\(.*|true|false|none|null|changeme)$", re.I
+)
 
 
 def _secretish(value: str, name: str) -> bool:

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from skiff.agent.redact import redact
 from skiff.agent.providers.base import ChatRequest, Delta, ProviderError, Tokenizer, ToolCallDelta, Usage
+from skiff.agent.redact import redact
 from skiff.agent.tokens import cl100k, count_messages
 
 # Local servers may spend minutes on prompt processing before the first byte: the read timeout is generous.
