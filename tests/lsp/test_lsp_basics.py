@@ -118,7 +118,10 @@ async def test_models_set_model_and_status(client: LanguageClient):
         "provider": "test",
         "api": "scripted",
         "contextWindow": 4096,
+        "contextLimit": 4096,
         "source": str(MODELS_FILE),
+        "discovered": False,
+        "served": False,
     }
     with pytest.raises(JsonRpcException) as unknown:
         await editor.request("skiff/setModel", {"model": "test/nope"})
@@ -134,7 +137,9 @@ async def test_models_set_model_and_status(client: LanguageClient):
         "contextLimit",
         "contextFill",
         "tokensPerSecond",
+        "modelCheck",
     }
+    assert status["modelCheck"] is None  # only `checkModel: true` tries the model
     assert status["contextLimit"] == 4096
 
 
