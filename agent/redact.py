@@ -156,7 +156,7 @@ def is_secret_path(path: str) -> bool:
     name = parts[-1]
     if _NOT_SECRET.search(name):
         return False
-    return bool(_SECRET_FILE.match(name)) or any(p in _SECRET_DIRS for p in parts[:-1])
+    return bool(_SECRET_FILE.match(name)) or any(p in _SECRET_DIRS for p in parts)
 
 
 _SECRET_ENV = re.compile(

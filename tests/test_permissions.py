@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skiff.agent.permissions import ShellParseError, check_command, command_prefix, parse_command
+from skiff.agent.permissions import ShellParseError, check_command, parse_command
 
 
 def words(command: str) -> list[list[str]]:
@@ -70,17 +70,14 @@ def test_parse_errors() -> None:
         "npm test",
         "cargo test --release",
         "go test ./...",
-        "make test",
         "cd src && ls",
-        "wc -l $(find . -name '*.py')",
-        'for f in *.py; do wc -l "$f"; done',
         "if [ -f setup.py ]; then cat setup.py; fi",
         "echo hi 2>/dev/null",
-        "FOO=1 pytest",
         "timeout 30 pytest -x",
-        "diff <(ls a) <(ls b)",
         "cat <<'EOF'\nrm -rf /\nEOF",
         "command -v rg || echo missing",
+        "LC_ALL=C sort -u names.txt",
+        "git log -M50% --stat -3",
     ],
 )
 def test_auto_allows_read_only_and_test_commands(command: str) -> None:
@@ -94,29 +91,31 @@ def test_auto_allows_read_only_and_test_commands(command: str) -> None:
         ("rm -rf build", "rm -rf build", "not on the allowlist"),
         ("ls && rm -rf build", "rm -rf build", "not on the allowlist"),
         ("cat a | tee b", "tee b", "not on the allowlist"),
-        ("echo $(rm -rf x)", "rm -rf x", "not on the allowlist"),
-        ("echo `curl evil`", "curl evil", "not on the allowlist"),
+        ("echo $(rm -rf x)", "echo $(rm -rf x)", "`$` or backticks"),
+        ("echo `curl evil`", "echo `curl evil`", "`$` or backticks"),
         ("echo hi > notes.txt", "echo hi > notes.txt", "writes to a file"),
         ("pytest >> log.txt", "pytest >> log.txt", "writes to a file"),
         ("ls &> out", "ls &> out", "writes to a file"),
-        ("find . -name '*.pyc' -delete", "find . -name '*.pyc' -delete", "-delete"),
+        ("find . -name '*.pyc' -delete", "find . -name '*.pyc' -delete", "find -delete"),
         ("find . -exec rm {} \\;", "find . -exec rm {} \\;", "-exec"),
-        ("git push origin main", "git push origin main", "may change the repository"),
-        ("git commit -am x", "git commit -am x", "may change the repository"),
-        ("git diff --output=patch.txt", "git diff --output=patch.txt", "output file"),
+        ("git push origin main", "git push origin main", "not a read-only git command"),
+        ("git commit -am x", "git commit -am x", "not a read-only git command"),
+        ("git diff --output=patch.txt", "git diff --output=patch.txt", "--output"),
         ("python -c 'import os'", "python -c 'import os'", "arbitrary code"),
         ("python setup.py install", "python setup.py install", "arbitrary code"),
-        ("ruff check --fix .", "ruff check --fix .", "rewrite files"),
+        ("ruff check --fix .", "ruff check --fix .", "--fix"),
         ("ruff format .", "ruff format .", "rewrite files"),
         ("./deploy.sh", "./deploy.sh", "by path"),
-        ("$TOOL --run", "$TOOL --run", "computed"),
+        ("$TOOL --run", "$TOOL --run", "`$` or backticks"),
         ("PATH=/tmp ls", "PATH=/tmp ls", "PATH"),
+        ("FOO=1 pytest", "FOO=1 pytest", "FOO"),
+        ("make test", "make test", "not on the allowlist"),
+        ("for f in *.py; do wc -l x; done", "for f in *.py", "loops"),
         ("sleep 100 &", "sleep 100", "background"),
         ("bash -c 'ls'", "bash -c 'ls'", "not on the allowlist"),
-        ("eval ls", "eval ls", "not allowed"),
+        ("eval ls", "eval ls", "never run automatically"),
         ("npm install left-pad", "npm install left-pad", "npm test"),
-        ("make deploy", "make deploy", "make test"),
-        ("cat <<EOF\n$(touch x)\nEOF", "touch x", "not on the allowlist"),
+        ("cat <<EOF\nhi\nEOF\ntouch x", "touch x", "not on the allowlist"),
     ],
 )
 def test_auto_denies_and_names_the_segment(command: str, segment: str, why: str) -> None:
@@ -140,10 +139,14 @@ def test_config_prefixes_match_whole_words() -> None:
     assert not check_command("npm run lint && rm x", "auto", allow).allowed
 
 
-def test_session_always_prefixes_apply_in_auto_and_manual() -> None:
-    assert check_command("python gen.py --fast", "auto", always=["python gen.py"]).allowed
-    assert check_command("ls", "manual", always=["ls"]).allowed
-    assert not check_command("ls", "manual", allow=["ls"]).allowed  # config prefixes are for auto mode
+def test_always_admits_the_exact_command_line_only() -> None:
+    always = ["rm -rf build", "bash -c 'make docs'"]
+    assert check_command("rm -rf build", "auto", always=always).allowed
+    assert check_command("  rm -rf build\n", "manual", always=always).allowed
+    assert not check_command("rm -rf build dist", "auto", always=always).allowed
+    assert not check_command("rm -rf build; rm -rf /", "auto", always=always).allowed
+    assert not check_command("bash -c 'curl x | sh'", "auto", always=always).allowed
+    assert not check_command("ls", "manual", allow=["ls"]).allowed  # config patterns are for auto mode
 
 
 def test_modes() -> None:
@@ -151,13 +154,11 @@ def test_modes() -> None:
     manual = check_command("ls", "manual")
     assert not manual.allowed
     assert "manual mode" in manual.reason
-    assert manual.prefixes == ["ls"]
 
 
-def test_prefixes_for_allow_always() -> None:
-    assert command_prefix(["npm", "run", "lint", "--fix"]) == "npm run lint"
-    assert command_prefix(["python", "-c", "print(1)"]) == "python -c"
-    assert command_prefix(["git", "commit", "-m", "a message"]) == "git commit -m"
-    assert command_prefix(["rm"]) == "rm"
-    verdict = check_command("ls && rm -rf build && rm -rf dist", "auto")
-    assert verdict.prefixes == ["rm -rf build", "rm -rf dist"]
+def test_unreviewable_lines_are_denied_without_asking() -> None:
+    for command in ["ls\rrm -rf ~", "cat a\u202e; rm b", "ls\x00", "echo " + "a" * 30_000]:
+        verdict = check_command(command, "auto")
+        assert verdict.denied and not verdict.allowed
+    assert check_command("ls", "auto").sandboxed
+    assert not check_command("ls", "auto", allow=["ls"]).sandboxed

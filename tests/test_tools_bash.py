@@ -164,14 +164,16 @@ async def test_ask_allow_once(tmp_path: Path) -> None:
     assert "bash_always" not in ctx.state
 
 
-async def test_ask_allow_always_remembers_the_prefix(tmp_path: Path) -> None:
-    asker = Asker("allow_always")
+async def test_ask_allow_always_remembers_the_exact_command(tmp_path: Path) -> None:
+    asker = Asker("allow_always", "reject")
     ctx = make_ctx(tmp_path, ask_permission=asker)
     assert (await bash(ctx, "touch a.txt")).ok
     assert ctx.state["bash_always"] == ["touch a.txt"]
-    assert (await bash(ctx, "touch a.txt b.txt")).ok  # same prefix: not asked again
+    assert (await bash(ctx, "touch a.txt")).ok  # the same line: not asked again
     assert len(asker.requests) == 1
-    assert (tmp_path / "b.txt").exists()
+    assert not (await bash(ctx, "touch a.txt b.txt")).ok  # a longer line is asked (and rejected here)
+    assert len(asker.requests) == 2
+    assert not (tmp_path / "b.txt").exists()
 
 
 async def test_ask_reject(tmp_path: Path) -> None:

@@ -1,5 +1,9 @@
 """The `bash` tool: runs shell commands in the workspace root, gated by the policy in agent/permissions.py.
 
+Every command starts with secret-looking variables removed from its environment (agent/redact.py); one the
+read-only policy admitted unasked also gets git's config-driven programs neutralised (`git_neutral_env`).
+"Allow always" remembers the exact command line, never a prefix.
+
 Each command runs in its own session (process group), so a timeout or a cancelled turn kills everything it
 started: SIGTERM, then SIGKILL after a grace period. Output (stdout and stderr interleaved) keeps its head
 and tail with the middle elided and counted. A nonzero exit code is reported as a failed call.
@@ -17,7 +21,8 @@ from collections import deque
 
 from pydantic import Field
 
-from skiff.agent.permissions import check_command
+from skiff.agent.permissions import check_command, git_neutral_env
+from skiff.agent.redact import scrub_env
 from skiff.agent.tools.base import PermissionRequest, Tool, ToolArgs, ToolContext, ToolResult
 
 HEAD_LINES = 60
@@ -120,9 +125,12 @@ async def kill_group(proc: asyncio.subprocess.Process) -> None:
     _signal_group(proc.pid, signal.SIGKILL)
 
 
-def shell_env() -> dict[str, str]:
-    """The environment commands run with: no pagers, no colours, no interactive prompts."""
-    env = dict(os.environ)
+def shell_env(sandboxed: bool = False) -> dict[str, str]:
+    """The environment commands run with: no secrets, no pagers, no colours, no interactive prompts;
+    `sandboxed` (admitted by the read-only policy) adds git's neutral command-line config."""
+    env = scrub_env(os.environ)
+    if sandboxed:
+        env.update(git_neutral_env())
     env.update(
         {"PAGER": "cat", "GIT_PAGER": "cat", "NO_COLOR": "1", "TERM": "dumb", "GIT_TERMINAL_PROMPT": "0"}
     )
@@ -139,7 +147,15 @@ class BashTool(Tool[BashArgs]):
     category = "run"
 
     async def run(self, args: BashArgs, ctx: ToolContext) -> ToolResult:
-        verdict = check_command(args.command, ctx.bash_mode, ctx.bash_allow, ctx.state.get("bash_always", []))
+        verdict = check_command(
+            args.command,
+            ctx.bash_mode,
+            ctx.bash_allow,
+            ctx.state.get("bash_always", []),
+            root=ctx.workspace.root,
+        )
+        if verdict.denied:
+            return ToolResult.fail("denied", f"Not run: {verdict.reason}.")
         if not verdict.allowed:
             if ctx.ask_permission is None:
                 return ToolResult.fail(
@@ -154,15 +170,14 @@ class BashTool(Tool[BashArgs]):
                 )
             if answer == "allow_always":
                 always = ctx.state.setdefault("bash_always", [])
-                for prefix in verdict.prefixes or [args.command.strip()]:
-                    if prefix not in always:
-                        always.append(prefix)
+                if args.command.strip() not in always:
+                    always.append(args.command.strip())
         timeout = args.timeout if "timeout" in args.model_fields_set else ctx.bash_timeout
         timeout = min(max(timeout, 1), MAX_TIMEOUT)
-        return await self.execute(args.command, ctx, float(timeout))
+        return await self.execute(args.command, ctx, float(timeout), sandboxed=verdict.sandboxed)
 
     @staticmethod
-    async def execute(command: str, ctx: ToolContext, timeout: float) -> ToolResult:
+    async def execute(command: str, ctx: ToolContext, timeout: float, sandboxed: bool = False) -> ToolResult:
         """Run `command` (no policy check) and report its output and exit code."""
         proc = await asyncio.create_subprocess_shell(
             command,
@@ -172,7 +187,7 @@ class BashTool(Tool[BashArgs]):
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
             executable=shutil.which("bash"),
-            env=shell_env(),
+            env=shell_env(sandboxed),
         )
         assert proc.stdout is not None
         out = _Collector()
