@@ -15,14 +15,35 @@ from typing import Any, Literal
 
 import unidiff
 
-from skiff.agent.textdiff import line_offset, opcodes, split_lines, unified_diff
+from skiff.agent.textdiff import all_opcodes, line_offset, opcodes, split_lines, unified_diff
 from skiff.agent.workspace import Overlay
 
 CONTEXT_LINES = 3
 
 
+@dataclass(frozen=True)
+class HunkConflict:
+    """Why one hunk (or a whole created/deleted file, named by its hunk) cannot be applied."""
+
+    path: str
+    hunk: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "hunk": self.hunk, "reason": self.reason}
+
+
 class ProposalConflict(Exception):
-    """A hunk no longer applies to the current text of its document."""
+    """Hunks no longer apply to the current text of their document; `conflicts` names each one."""
+
+    def __init__(self, message: str, conflicts: list[HunkConflict] | None = None) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts or []
+
+    @classmethod
+    def of(cls, conflicts: list[HunkConflict]) -> ProposalConflict:
+        text = "; ".join(f"hunk {c.hunk} of {c.path}: {c.reason}" for c in conflicts)
+        return cls(text, conflicts)
 
 
 @dataclass
@@ -93,28 +114,37 @@ class FileChange:
     def rebase(self, current: str) -> FileChange:
         """The same change re-anchored on `current`, the document's text now.
 
-        Each hunk is located again by its old lines and surrounding context; the occurrence nearest to its
-        old position wins. Raises ProposalConflict naming the first hunk that no longer applies.
+        A hunk moves only where its context proves it belongs: its old lines with the context lines the
+        user reviewed around them (up to CONTEXT_LINES each side; a hunk at the start or end of the file
+        stays there). The line diff from the base to `current` says where that region went when the user
+        left it untouched; otherwise the region must occur exactly once in `current`. Anything else is a
+        conflict: ProposalConflict lists every hunk that cannot be placed and why. Never a bare line
+        number: a pure insertion whose context changed is a conflict, not an insertion at its old line.
         """
         if current == self.base_text:
             return self
         if self.base_text is None:
-            raise ProposalConflict(f"{self.path} was created since the proposal was made")
+            raise ProposalConflict.of(
+                [HunkConflict(self.path, h.id, "the file was created since") for h in self.hunks[:1]]
+            )
+        base_lines = split_lines(self.base_text)
         lines = split_lines(current)
-        new_hunks: list[Hunk] = []
-        shift = 0
+        ops = [op for op in all_opcodes(base_lines, lines) if op[0] == "equal"]
+        placed: list[Hunk] = []
+        conflicts: list[HunkConflict] = []
         for hunk in self.hunks:
-            start = _locate(lines, hunk, hunk.base_start + shift)
+            start, reason = _locate(lines, hunk, ops)
             if start is None:
-                raise ProposalConflict(
-                    f"hunk {hunk.id} of {self.path} no longer applies: the text it changes was edited"
-                )
-            shift = start - hunk.base_start
-            new_hunks.append(_hunk(hunk.id, lines, start, start + len(hunk.old_lines), hunk.new_lines))
-        for a, b in itertools.pairwise(new_hunks):
-            if a.base_start + len(a.old_lines) > b.base_start:
-                raise ProposalConflict(f"hunks {a.id} and {b.id} of {self.path} overlap after the edit")
-        rebased = FileChange(self.path, self.abs_path, current, None, new_hunks)
+                conflicts.append(HunkConflict(self.path, hunk.id, reason))
+            else:
+                placed.append(_hunk(hunk.id, lines, start, start + len(hunk.old_lines), hunk.new_lines))
+        placed.sort(key=lambda h: h.base_start)
+        for a, b in itertools.pairwise(placed):
+            if a.base_start + len(a.old_lines) > b.base_start or a.base_start == b.base_start:
+                conflicts.append(HunkConflict(self.path, b.id, f"it overlaps hunk {a.id} after your edits"))
+        if conflicts:
+            raise ProposalConflict.of(conflicts)
+        rebased = FileChange(self.path, self.abs_path, current, None, placed)
         rebased.new_text = rebased.apply() if self.new_text is not None else None
         return rebased
 
@@ -166,6 +196,61 @@ class Proposal:
         return out
 
 
+def proposal_to_store(proposal: Proposal) -> dict[str, Any]:
+    """Everything needed to rebuild the proposal (base and new texts, hunks with their context)."""
+    return {
+        "id": proposal.id,
+        "summary": proposal.summary,
+        "verification": proposal.verification,
+        "changes": [
+            {
+                "path": c.path,
+                "baseText": c.base_text,
+                "newText": c.new_text,
+                "hunks": [
+                    {
+                        "id": h.id,
+                        "baseStart": h.base_start,
+                        "oldLines": h.old_lines,
+                        "newLines": h.new_lines,
+                        "before": h.before,
+                        "after": h.after,
+                    }
+                    for h in c.hunks
+                ],
+            }
+            for c in proposal.changes
+        ],
+    }
+
+
+def proposal_from_store(data: dict[str, Any], root: Path) -> Proposal:
+    """The inverse of proposal_to_store; paths are re-rooted on `root`. Raises KeyError, TypeError or
+    ValueError on a malformed record (the caller skips it)."""
+    changes = []
+    for c in data["changes"]:
+        path = str(c["path"])
+        abs_path = (root / path).resolve()
+        if not abs_path.is_relative_to(root.resolve()):
+            raise ValueError(f"stored path {path!r} leaves the workspace")
+        hunks = [
+            Hunk(
+                str(h["id"]),
+                int(h["baseStart"]),
+                [str(x) for x in h["oldLines"]],
+                [str(x) for x in h["newLines"]],
+                [str(x) for x in h.get("before", [])],
+                [str(x) for x in h.get("after", [])],
+            )
+            for h in c["hunks"]
+        ]
+        base, new = c.get("baseText"), c.get("newText")
+        if not all(x is None or isinstance(x, str) for x in (base, new)):
+            raise TypeError("stored texts must be strings or null")
+        changes.append(FileChange(path, abs_path, base, new, hunks))
+    return Proposal(str(data["id"]), changes, str(data.get("summary", "")), data.get("verification"))
+
+
 def make_change(
     path: str, abs_path: Path, base: str | None, new: str | None, start_id: int = 1
 ) -> FileChange:
@@ -191,22 +276,41 @@ def _hunk(hunk_id: str, base_lines: list[str], i1: int, i2: int, new_lines: list
     )
 
 
-def _locate(lines: list[str], hunk: Hunk, expected: int) -> int | None:
-    """Start line of hunk.old_lines in `lines`, with its context when that still matches, nearest first."""
+def _locate(
+    lines: list[str], hunk: Hunk, equal_ops: list[tuple[str, int, int, int, int]]
+) -> tuple[int | None, str]:
+    """Where hunk.old_lines start in `lines`, proven by the hunk's reviewed context; (None, why) if not.
+
+    `equal_ops` are the unchanged blocks of the line diff base -> lines. The region is the old lines
+    with their context; `before == []` anchors the hunk to the file start, `after == []` to its end.
+    """
     n = len(hunk.old_lines)
-    for before, after in ((hunk.before, hunk.after), (hunk.before[-1:], hunk.after[:1]), ([], [])):
-        if not n and not before and not after:
-            return expected if 0 <= expected <= len(lines) else None
-        found = [
-            s
-            for s in range(len(before), len(lines) - n - len(after) + 1)
-            if lines[s : s + n] == hunk.old_lines
-            and lines[s - len(before) : s] == before
-            and lines[s + n : s + n + len(after)] == after
-        ]
-        if found:
-            return min(found, key=lambda s: abs(s - expected))
-    return None
+    before, after = hunk.before, hunk.after
+    lo, hi = hunk.base_start - len(before), hunk.base_start + n + len(after)
+    if lo == hi:  # an empty base: nothing the user reviewed is left to anchor the change to
+        return None, "the file was empty when the proposal was made and was edited since"
+
+    def anchored(s: int) -> bool:
+        return (bool(before) or s == 0) and (bool(after) or s + n == len(lines))
+
+    for _tag, i1, i2, j1, _j2 in equal_ops:  # the region is untouched: follow it
+        if i1 <= lo and hi <= i2:
+            start = hunk.base_start + j1 - i1
+            if anchored(start):
+                return start, ""
+            break
+    pattern = [*before, *hunk.old_lines, *after]
+    found = [
+        s
+        for s in range(len(before), len(lines) - n - len(after) + 1)
+        if lines[s - len(before) : s - len(before) + len(pattern)] == pattern and anchored(s)
+    ]
+    if len(found) == 1:
+        return found[0], ""
+    what = "the lines it changes" if n else "the lines around the insertion"
+    if not found:
+        return None, f"{what} or the context you reviewed around them were edited"
+    return None, f"its context now occurs {len(found)} times; the place you reviewed is ambiguous"
 
 
 def apply_edits(text: str, edits: list[TextEdit]) -> str:
