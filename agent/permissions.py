@@ -582,7 +582,7 @@ SPECS: dict[str, Spec] = {
         "--filelimit --charset --sort",
     ),
     "rg": spec(
-        "iSswvxcnNHIolFLUuazqb0",
+        "iSswvxcnNHIolFLUuaqb0",
         "egtTABCmMdjr",
         "--hidden --no-ignore --no-ignore-vcs --files --fixed-strings --ignore-case --smart-case "
         "--case-sensitive --word-regexp --line-regexp --invert-match --count --count-matches "
@@ -919,7 +919,9 @@ def unsafe_git_config(root: Path) -> str | None:
 
 
 # Set for auto-allowed commands: git's command-line scope beats every config file, so a repository's
-# config cannot name a pager, fsmonitor, hooks or signature program for them.
+# config cannot name a pager, fsmonitor, hooks or signature program for them. Keys that name programs per
+# driver (diff.<driver>.textconv, filter.<driver>.clean) or that cannot be blanked (diff.external: an empty
+# value makes every diff fail) are handled by `unsafe_git_config`: a repository that sets them is asked.
 GIT_NEUTRAL = {
     "core.pager": "cat",
     "core.fsmonitor": "false",
@@ -927,8 +929,6 @@ GIT_NEUTRAL = {
     "core.sshCommand": "false",
     "core.askPass": "false",
     "log.showSignature": "false",
-    "diff.external": "",
-    "uploadpack.packObjectsHook": "false",
     "credential.helper": "",
 }
 
@@ -939,7 +939,6 @@ def git_neutral_env() -> dict[str, str]:
     for k, (key, value) in enumerate(GIT_NEUTRAL.items()):
         env[f"GIT_CONFIG_KEY_{k}"] = key
         env[f"GIT_CONFIG_VALUE_{k}"] = value
-    env["GIT_EXTERNAL_DIFF"] = ""
     return env
 
 
