@@ -202,8 +202,10 @@ class RedactingFilter(logging.Filter):
 
 
 def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Put a RedactingFilter on every handler of `logger` (the root logger by default)."""
+    """Put a RedactingFilter on every handler of `logger` (the root logger by default) and on logging's
+    last-resort handler (used when no handler is configured, as in the CLI)."""
     target = logger or logging.getLogger()
-    for handler in target.handlers:
+    handlers = [*target.handlers, *([logging.lastResort] if logging.lastResort else [])]
+    for handler in handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

@@ -1,4 +1,9 @@
-"""The `read` tool (numbered file lines or a folder listing) and the file helpers the other tools share."""
+"""The `read` tool (numbered file lines or a folder listing) and the file helpers the other tools share.
+
+Secret-looking files (`.env*`, `*.pem`, `*.key`, `id_rsa*`, credential files: agent/redact.py) and files
+.gitignore excludes are opened only after the user allows it (`guard_private`); with nobody to ask, the
+tool says so instead of reading.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from pathlib import Path
 from pydantic import Field
 
 from skiff.agent.ignore import ALWAYS_SKIP, IgnoreMatcher
+from skiff.agent.redact import is_secret_path
 from skiff.agent.textdiff import split_lines
-from skiff.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+from skiff.agent.tools.base import PermissionRequest, Tool, ToolArgs, ToolContext, ToolResult
 
 MAX_LINES = 2000  # the most lines one call returns, whatever `limit` says
 MAX_CHARS = 20_000  # output budget of one call
@@ -87,6 +93,45 @@ async def not_found(ctx: ToolContext, path: Path, hint: str = "") -> ToolResult:
     return ToolResult.fail("not_found", msg + (f" {hint}" if hint else ""))
 
 
+def private_reason(ctx: ToolContext, path: Path) -> str | None:
+    """Why a file needs the user's leave before a tool opens it (secret-looking or .gitignored), or None.
+    Files this turn wrote are the model's own and need none."""
+    if path in ctx.overlay.current or not inside(ctx, path):
+        return None
+    shown = rel(ctx, path)
+    if is_secret_path(shown):
+        return f"{shown} looks like a secret file (keys, tokens, credentials)"
+    if IgnoreMatcher(ctx.workspace.root).is_ignored(shown):
+        return f"{shown} is excluded by .gitignore"
+    return None
+
+
+async def guard_private(ctx: ToolContext, path: Path, tool: str) -> ToolResult | None:
+    """None when `tool` may open `path`; otherwise asks the user through the permission path (answers
+    remembered per file for "allow always") and returns the refusal to give the model."""
+    reason = private_reason(ctx, path)
+    if reason is None:
+        return None
+    shown = rel(ctx, path)
+    allowed = ctx.state.setdefault("files_always", [])
+    if shown in allowed:
+        return None
+    if ctx.ask_permission is None:
+        return ToolResult.fail(
+            "denied",
+            f"Not opened: {reason}, and nobody can approve reading it now. Work without it, or "
+            "ask the user to share what you need from it.",
+        )
+    answer = await ctx.ask_permission(PermissionRequest(tool, shown, f"{tool} {reason}"))
+    if answer == "reject":
+        return ToolResult.fail(
+            "denied", f"The user declined opening {shown} ({reason}). Do not retry; work without it."
+        )
+    if answer == "allow_always":
+        allowed.append(shown)
+    return None
+
+
 def is_dir(ctx: ToolContext, path: Path) -> bool:
     """A folder on disk, or one that only this turn's new files make."""
     if path.is_dir():
@@ -147,6 +192,10 @@ class ReadTool(Tool[ReadArgs]):
         path = ctx.workspace.resolve(args.path)
         if path.is_dir() or (not ctx.overlay.exists(path) and is_dir(ctx, path)):
             return ToolResult(list_dir(ctx, path))
+        if ctx.overlay.exists(path):
+            refused = await guard_private(ctx, path, "read")
+            if refused is not None:
+                return refused
         virtual = path in ctx.overlay.current or ctx.workspace.documents.get(path) is not None
         if not virtual and path.is_file() and looks_binary(path):
             return ToolResult.fail(
