@@ -25,6 +25,7 @@ from pygls.protocol import (
 from skiff import __version__
 from skiff.agent.config import ConfigError
 from skiff.agent.proposal import ProposalConflict
+from skiff.agent.redact import install_log_redaction
 from skiff.server import protocol as p
 from skiff.server import wire
 from skiff.server.chat import ChatService, TurnRequest
@@ -516,6 +517,7 @@ def serve(tcp: str | None = None, model: str | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ExpectedErrors())
+    install_log_redaction()  # pygls logs whole messages at INFO: no secret in them reaches the log
     wire.check_pygls()
     server = build_server(model)
     if tcp:
