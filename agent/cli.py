@@ -28,6 +28,7 @@ from skiff.agent.events import (
 from skiff.agent.loop import Session, SessionOptions
 from skiff.agent.providers.base import ProviderError
 from skiff.agent.providers.factory import make_provider
+from skiff.agent.redact import install_log_redaction
 from skiff.agent.tools.base import PermissionAnswer, PermissionRequest
 from skiff.agent.workspace import Workspace
 
@@ -252,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    install_log_redaction()  # warnings reach stderr through logging's last-resort handler: redacted
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
