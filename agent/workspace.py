@@ -7,6 +7,7 @@ nothing touches disk during a turn; the overlay becomes a Proposal at turn end.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,16 @@ from typing import Protocol
 
 class PathOutsideWorkspace(ValueError):
     """A path resolves outside the workspace root (`..`, absolute paths elsewhere, symlink escapes)."""
+
+
+class InvalidPath(PathOutsideWorkspace):
+    """A path that cannot be used safely: a NUL byte, too long, a symlink loop, or (for writes) a hard
+    link whose other name may lie outside the workspace. A PathOutsideWorkspace, so every caller that
+    refuses escaping paths refuses these too."""
+
+
+MAX_PATH_CHARS = 4096  # Linux PATH_MAX
+MAX_NAME_BYTES = 255  # Linux NAME_MAX
 
 
 class DocumentSource(Protocol):
@@ -53,10 +64,25 @@ class Workspace:
         self.documents: DocumentSource = documents or NoDocuments()
 
     def resolve(self, path: str | Path) -> Path:
-        """Absolute, symlink-resolved path inside the root; raises PathOutsideWorkspace otherwise."""
-        raw = Path(os.path.expanduser(str(path)))
+        """Absolute, symlink-resolved path inside the root; raises PathOutsideWorkspace otherwise
+        (InvalidPath for a NUL byte, an over-long path or name, or a symlink loop)."""
+        text = str(path)
+        if "\0" in text:
+            raise InvalidPath(f"path {text[:80]!r} contains a NUL byte")
+        if len(text) > MAX_PATH_CHARS:
+            raise InvalidPath(
+                f"path '{text[:80]}...' is {len(text)} characters long (limit {MAX_PATH_CHARS})"
+            )
+        if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in Path(text).parts):
+            raise InvalidPath(f"path '{text[:80]}...' has a name longer than {MAX_NAME_BYTES} bytes")
+        raw = Path(os.path.expanduser(text))
         candidate = raw if raw.is_absolute() else self.root / raw
-        resolved = candidate.resolve()
+        try:
+            resolved = candidate.resolve()
+        except (RuntimeError, OSError) as exc:  # 3.11 raises RuntimeError for a loop, later ones OSError
+            raise InvalidPath(f"path '{text}' cannot be resolved (a symlink loop?): {exc}") from None
+        if len(str(resolved)) > MAX_PATH_CHARS:
+            raise InvalidPath(f"path '{text[:80]}...' resolves to more than {MAX_PATH_CHARS} characters")
         if resolved != self.root and self.root not in resolved.parents:
             raise PathOutsideWorkspace(f"path '{path}' is outside the workspace root {self.root}")
         return resolved
@@ -71,6 +97,19 @@ class Workspace:
 
     def exists(self, path: Path) -> bool:
         return self.documents.get(path) is not None or path.exists()
+
+
+def refuse_hard_link(path: Path) -> None:
+    """InvalidPath when `path` is a regular file with more than one link."""
+    try:
+        info = path.lstat()
+    except (OSError, ValueError):
+        return  # a new file (or one that cannot exist): nothing to write through
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        raise InvalidPath(
+            f"refusing to change '{path.name}': it is a hard link ({info.st_nlink} names for one file), and "
+            "writing it would change every name, including any outside the workspace"
+        )
 
 
 @dataclass
@@ -93,6 +132,9 @@ class Overlay:
         return self.workspace.exists(path)
 
     def write(self, path: Path, text: str | None) -> None:
+        """Record new text for `path`; InvalidPath when the file on disk is a hard link (accepting the
+        change would write through every other name of it, which may be outside the workspace)."""
+        refuse_hard_link(path)
         if path not in self.base:
             self.base[path] = self.workspace.read_base(path)
         self.current[path] = text

@@ -56,7 +56,10 @@ class CodeToEdit(Mechanism):
             return ToolResult.fail(
                 "exists", f"{result.output}\n(Your content was not applied as an edit: {reasons}.)"
             )
-        overlay.write(path, plan.new_text)
+        try:
+            overlay.write(path, plan.new_text)
+        except PathOutsideWorkspace as exc:  # a hard-linked file (InvalidPath)
+            return ToolResult.fail("invalid_path", f"Refused: {exc}.")
         applied = ", ".join(plan.applied)
         turn.fire(self.name, f"{rel}: write to an existing file applied as an edit ({applied})", path=rel)
         return ToolResult(
@@ -83,7 +86,10 @@ class CodeToEdit(Mechanism):
             return None
         plan = plan_edit(reply, ctx.path, base, ctx.selection, ctx.language)
         if plan.new_text is not None:
-            overlay.write(path, plan.new_text)
+            try:
+                overlay.write(path, plan.new_text)
+            except PathOutsideWorkspace:  # a hard-linked file (InvalidPath): nothing is applied
+                return None
             turn.fire(
                 self.name,
                 f"{ctx.path}: applied {', '.join(plan.applied)} from the reply",

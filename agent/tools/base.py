@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from skiff.agent.events import Subscriber, ignore
 from skiff.agent.messages import ToolCall
-from skiff.agent.workspace import Overlay, PathOutsideWorkspace, Workspace
+from skiff.agent.workspace import InvalidPath, Overlay, PathOutsideWorkspace, Workspace
+
+log = logging.getLogger(__name__)
 
 
 class ToolArgs(BaseModel):
@@ -34,7 +37,8 @@ A = TypeVar("A", bound=ToolArgs)
 @dataclass
 class ToolResult:
     """What a tool returns to the model. `error` names the failure class when ok is False
-    (invalid_args, not_found, no_match, ambiguous, exists, denied, outside_workspace, timeout, failed)."""
+    (invalid_args, not_found, no_match, ambiguous, exists, denied, outside_workspace, invalid_path, timeout,
+    failed)."""
 
     output: str
     ok: bool = True
@@ -178,5 +182,14 @@ class ToolRegistry:
             )
         try:
             return await tool.run(args, ctx)
+        except InvalidPath as exc:
+            return ToolResult.fail("invalid_path", f"Refused: {exc}.")
         except PathOutsideWorkspace as exc:
             return ToolResult.fail("outside_workspace", f"Refused: {exc}. Use paths inside the workspace.")
+        except Exception as exc:  # a tool's failure is the model's to read, never the turn's end
+            log.warning("tool %s failed: %s: %s", call.name, type(exc).__name__, exc)
+            return ToolResult.fail("failed", f"{call.name} failed: {type(exc).__name__}: {_short(str(exc))}")
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -2,8 +2,7 @@
 
 Both backends skip .gitignored files, VCS folders and binary files, and search hidden files. Files that
 have editor-buffer or overlay text are always searched in that text (never on disk), so the model sees
-unsaved and just-edited content; files the turn deleted are left out. Secret-looking files (.env, keys)
-are left out of folder searches; a search of one such file, or of a .gitignored file, asks first.
+unsaved and just-edited content; files the turn deleted are left out.
 """
 
 from __future__ import annotations
@@ -13,26 +12,30 @@ import base64
 import contextlib
 import json
 import os
-import re
 import shutil
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
+import regex
 from pydantic import Field, WithJsonSchema
 from pydantic.json_schema import JsonDict
 
 from skiff.agent.ignore import IgnoreMatcher, compile_path_glob
-from skiff.agent.redact import is_secret_path
 from skiff.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
-from skiff.agent.tools.read import guard_private, inside, is_dir, looks_binary, not_found, rel, virtual_texts
+from skiff.agent.tools.read import inside, is_dir, looks_binary, not_found, rel, virtual_texts
 
 MAX_SHOWN = 100  # matches listed
 HARD_CAP = 5000  # matches collected before the search stops
 MAX_TEXT = 200  # characters of each matching line
 MAX_FILE_BYTES = 10 * 1024 * 1024
 RG_TIMEOUT = 60.0
+# The Python search (editor buffers, the turn's files, and disk when ripgrep is absent or cannot take the
+# pattern) runs in a worker thread with the `regex` module, which releases the GIL and stops at a deadline:
+# a backtracking pattern like `(a|aa)+$` costs the tool call a timeout, never the server its event loop.
+SEARCH_SECONDS = 10.0
 
 Hit = tuple[str, int, str]  # workspace-relative path, 1-based line, line text
 
@@ -51,12 +54,29 @@ class GrepArgs(ToolArgs):
     ignore_case: bool = False
 
 
-def search_text(shown: str, text: str, regex: re.Pattern[str], out: list[Hit]) -> None:
-    """Append the lines of `text` that match to `out` (at most HARD_CAP hits in all)."""
-    if regex.search(text) is None:
+class SearchTimeout(Exception):
+    """The Python search ran past its deadline."""
+
+
+def _search(pattern: regex.Pattern[str], text: str, deadline: float) -> bool:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise SearchTimeout
+    try:
+        return pattern.search(text, concurrent=True, timeout=left) is not None
+    except TimeoutError:
+        raise SearchTimeout from None
+
+
+def search_text(
+    shown: str, text: str, pattern: regex.Pattern[str], out: list[Hit], deadline: float = float("inf")
+) -> None:
+    """Append the lines of `text` that match to `out` (at most HARD_CAP hits in all); SearchTimeout
+    past `deadline` (a time.monotonic() value)."""
+    if not _search(pattern, text, deadline):
         return
     for n, line in enumerate(text.split("\n"), 1):
-        if regex.search(line.rstrip("\r")):
+        if _search(pattern, line.rstrip("\r"), deadline):
             out.append((shown, n, line.rstrip("\r")))
             if len(out) >= HARD_CAP:
                 return
@@ -83,22 +103,32 @@ class GrepTool(Tool[GrepArgs]):
         return found
 
     async def run(self, args: GrepArgs, ctx: ToolContext) -> ToolResult:
-        flags = re.MULTILINE | (re.IGNORECASE if args.ignore_case else 0)
+        flags = regex.MULTILINE | (regex.IGNORECASE if args.ignore_case else 0)
         try:
-            regex = re.compile(args.pattern, flags)
-        except re.error as exc:
+            pattern = regex.compile(args.pattern, flags)
+        except (regex.error, ValueError, OverflowError) as exc:
             return ToolResult.fail(
                 "invalid_args",
                 f"Invalid regex {args.pattern!r}: {exc}. To find the literal text, escape it: "
-                f"{re.escape(args.pattern)!r}",
+                f"{regex.escape(args.pattern)!r}",
             )
+        try:
+            return await self._run(args, ctx, pattern)
+        except SearchTimeout:
+            return ToolResult.fail(
+                "timeout",
+                f"The pattern {args.pattern!r} took more than {SEARCH_SECONDS:g} s and was stopped (nested "
+                "repetition like (a+)+ or (a|aa)+ backtracks without end). Simplify it, or search for a "
+                "plain word.",
+            )
+
+    async def _run(self, args: GrepArgs, ctx: ToolContext, pattern: regex.Pattern[str]) -> ToolResult:
+        deadline = time.monotonic() + SEARCH_SECONDS
         target = ctx.workspace.resolve(args.path)
         virtual = virtual_texts(ctx)
         folder = is_dir(ctx, target)
         if not folder and not ctx.overlay.exists(target):
             return await not_found(ctx, target)
-        if not folder and (refused := await guard_private(ctx, target, "grep")) is not None:
-            return refused
         matcher = IgnoreMatcher(ctx.workspace.root)
         file_glob = compile_path_glob(args.glob) if args.glob and folder else None
 
@@ -110,12 +140,15 @@ class GrepTool(Tool[GrepArgs]):
             return file_glob is None or file_glob.fullmatch(path.relative_to(target).as_posix()) is not None
 
         hits: list[Hit] = []
-        root = ctx.workspace.root
-        for path, text in sorted(virtual.items()):
-            if text is None or not wanted(path):
-                continue
-            if path in ctx.overlay.current or path == target or not matcher.is_ignored(rel(ctx, path)):
-                search_text(rel(ctx, path), text, regex, hits)
+
+        def search_virtual() -> None:
+            for path, text in sorted(virtual.items()):
+                if text is None or not wanted(path):
+                    continue
+                if path in ctx.overlay.current or path == target or not matcher.is_ignored(rel(ctx, path)):
+                    search_text(rel(ctx, path), text, pattern, hits, deadline)
+
+        await asyncio.to_thread(search_virtual)
         skip = set(virtual)
         rg = self.rg_path()
         disk: list[Hit] | None = None
@@ -125,10 +158,10 @@ class GrepTool(Tool[GrepArgs]):
         elif rg is not None:
             disk = await self._rg(rg, args, ctx, target, folder, skip)
         if disk is None:
-            disk = await asyncio.to_thread(self._scan, ctx, target, folder, matcher, wanted, regex, skip)
+            disk = await asyncio.to_thread(
+                self._scan, ctx, target, folder, matcher, wanted, pattern, skip, deadline
+            )
         hits.extend(disk)
-        if folder:  # secret-looking files only when named on their own (and allowed)
-            hits = [h for h in hits if not is_secret_path(h[0]) or root / h[0] in ctx.overlay.current]
         return ToolResult(_render(args, ctx, target, hits))
 
     @staticmethod
@@ -138,8 +171,9 @@ class GrepTool(Tool[GrepArgs]):
         folder: bool,
         matcher: IgnoreMatcher,
         wanted: Callable[[Path], bool],
-        regex: re.Pattern[str],
+        pattern: regex.Pattern[str],
         skip: set[Path],
+        deadline: float,
     ) -> list[Hit]:
         """The pure-Python backend: walk (gitignore-aware), skip binary/huge files, search each."""
         out: list[Hit] = []
@@ -155,7 +189,7 @@ class GrepTool(Tool[GrepArgs]):
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            search_text(rel(ctx, path), text, regex, out)
+            search_text(rel(ctx, path), text, pattern, out, deadline)
             if len(out) >= HARD_CAP:
                 break
         return out
