@@ -1,4 +1,5 @@
-"""Asking the user before a shell command outside the bash policy runs.
+"""Asking the user before a shell command outside the bash policy runs, or before a tool opens a
+secret-looking or .gitignored file (read, grep: `kind` "read", `rawInput.path`).
 
 Clients with Skiff's UI get `skiff/requestPermission` (shaped like ACP's `session/request_permission`);
 others, or a Skiff client that fails to answer it, get `window/showMessageRequest`. No usable answer means
@@ -38,13 +39,14 @@ TITLES: dict[str, PermissionAnswer] = {o["name"]: ANSWERS[o["optionId"]] for o i
 
 
 def permission_params(session_id: str, call_id: str, request: PermissionRequest) -> dict[str, Any]:
+    runs = request.tool == "bash"
     return {
         "sessionId": session_id,
         "toolCall": {
             "toolCallId": call_id,
             "title": f"{request.tool}: {request.command}",
-            "kind": "execute",
-            "rawInput": {"command": request.command},
+            "kind": "execute" if runs else "read",
+            "rawInput": {"command": request.command} if runs else {"path": request.command},
         },
         "reason": request.reason,
         "options": OPTIONS,
@@ -86,7 +88,11 @@ def make_asker(ls: SkiffLanguageServer, session_id: str, current_call: Callable[
                 log.warning("skiff/requestPermission failed (%s); asking with window/showMessageRequest", exc)
         params = lsp.ShowMessageRequestParams(
             type=lsp.MessageType.Warning,
-            message=f"Skiff wants to run `{request.command}` ({request.reason}).",
+            message=(
+                f"Skiff wants to run `{request.command}` ({request.reason})."
+                if request.tool == "bash"
+                else f"Skiff wants to open `{request.command}` with {request.tool}: {request.reason}."
+            ),
             actions=[lsp.MessageActionItem(title=o["name"]) for o in OPTIONS],
         )
         try:
