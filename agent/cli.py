@@ -1,4 +1,4 @@
-"""The `skiff` command: `run` (headless agent turn printing a diff), `models`, `doctor`, `serve`."""
+"""The `skiff` command: `run` (headless turn, prints a diff), `models`, `doctor`, `sessions`, `serve`."""
 
 from __future__ import annotations
 
@@ -207,6 +207,45 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _sessions(args: argparse.Namespace) -> int:
+    """`skiff sessions`: the stored chat sessions of a workspace; `skiff sessions export ID`: one as JSON."""
+    import json
+    import time
+
+    from skiff.agent.session_store import SessionStore
+
+    store = SessionStore(Path(args.workspace).resolve())
+    if args.action == "export":
+        if not args.id:
+            print("skiff: sessions export needs a session id (see `skiff sessions`)", file=sys.stderr)
+            return 2
+        data = store.export(args.id)
+        if data is None:
+            print(
+                f"skiff: no stored session '{args.id}' for {store.root} (see `skiff sessions`)",
+                file=sys.stderr,
+            )
+            return 1
+        json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    stored = store.sessions()
+    if not stored:
+        print(f"skiff: no stored sessions for {store.root} (in {store.dir})", file=sys.stderr)
+        return 0
+    for item in stored:
+        pending = sum(
+            1
+            for pid in item.data.get("proposals", [])
+            if (store.load_proposal(str(pid)) or {}).get("status") == "pending"
+        )
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.updated))
+        turns = int(item.data.get("turns", 0) or 0)
+        title = _short(str(item.data.get("title", "")), 60)
+        print(f"{item.id}  {when}  {turns:>3} turn(s)  {pending} pending  {title}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from skiff.server.app import serve
 
@@ -244,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-completion", action="store_true", help="skip the one-token completion (no model load)"
     )
     doctor.set_defaults(func=_doctor)
+
+    sessions = sub.add_parser("sessions", help="list the stored chat sessions, or export one as JSON")
+    sessions.add_argument("action", nargs="?", choices=["list", "export"], default="list")
+    sessions.add_argument("id", nargs="?", help="the session to export")
+    sessions.add_argument("--workspace", default=".", help="workspace root (default: current folder)")
+    sessions.set_defaults(func=_sessions)
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")

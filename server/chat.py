@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,9 +40,16 @@ from skiff.agent.events import (
 from skiff.agent.loop import Session, SessionOptions, TurnResult
 from skiff.agent.providers.base import ProviderError
 from skiff.agent.providers.factory import make_provider
+from skiff.agent.session_store import (
+    TRACE_TEXT_LIMIT,
+    SessionStore,
+    message_to_store,
+    messages_from_store,
+)
 from skiff.agent.workspace import Workspace
 from skiff.server.documents import uri_to_path
 from skiff.server.permissions import make_asker
+from skiff.server.proposals import Record, record_from_store, record_to_store
 from skiff.server.protocol import LspDiagnostic, Range, SessionBusy
 
 if TYPE_CHECKING:
@@ -67,6 +75,21 @@ class SessionEntry:
     proposal_ids: list[str] = field(default_factory=list)
     current_call: str = ""
     title: str = ""
+    # persistence (server/chat.py -> agent/session_store.py)
+    stored_messages: list[dict[str, Any]] | None = None  # a restored session's history, until it runs
+    traces: list[dict[str, Any]] = field(default_factory=list)
+    created: float | None = None
+    updated: float | None = None
+    pending_prompt: str | None = None  # shown to the user, not yet in the loop's history
+    streaming: list[str] = field(default_factory=list)  # assistant text streamed, not yet in history
+    streaming_base: int = 0
+    call_started: float = 0.0
+    tool_started: dict[str, tuple[float, str, dict[str, Any]]] = field(default_factory=dict)
+
+    def history_length(self) -> int:
+        if self.session is not None:
+            return len(self.session.history)
+        return len(self.stored_messages or [])
 
     @property
     def busy(self) -> bool:
@@ -87,7 +110,9 @@ class ChatService:
 
     def __init__(self, ls: SkiffLanguageServer) -> None:
         self.ls = ls
-        self.sessions: dict[str, SessionEntry] = {}
+        self._sessions: dict[str, SessionEntry] = {}
+        self.store: SessionStore | None = None
+        ls.proposals.loader = self.restore  # a proposal lookup brings the stored ones back first
         self.current_model: str | None = None
         self.catalog = ModelCatalog(on_error=self._models_error)
         self.model_check: dict[str, Any] | None = None  # the last `skiff/status` checkModel result
@@ -128,14 +153,161 @@ class ChatService:
             self.current_model = ref
         return ref
 
+    # -- persistence -------------------------------------------------------------------------------
+
+    @property
+    def sessions(self) -> dict[str, SessionEntry]:
+        """Every session: those of this server and, once the workspace is known, the stored ones."""
+        self.restore()
+        return self._sessions
+
+    def restore(self) -> None:
+        """Open the workspace's session store (once, after `initialize`) and bring back its sessions
+        and their proposals. A file that does not parse is skipped with a log line."""
+        if self.store is not None or self.ls.protocol._workspace is None:
+            return
+        store = SessionStore(self.workspace_root().resolve())
+        self.store = store
+        self.ls.proposals.on_change = self._save_proposal
+        try:
+            deleted = store.prune()
+            if deleted:
+                log.info("session store: removed %d old session(s)", len(deleted))
+            stored = store.sessions()
+        except OSError as exc:
+            log.warning("session store: cannot read %s: %s", store.dir, exc)
+            return
+        for item in stored:
+            data = item.data
+            if item.id in self._sessions:
+                continue
+            entry = SessionEntry(
+                item.id,
+                model_ref=str(data["model"]) if data.get("model") else None,
+                turns=int(data.get("turns", 0) or 0),
+                title=str(data.get("title", "")),
+                stored_messages=item.messages,
+                traces=[t for t in data.get("traces", []) if isinstance(t, dict)],
+                created=float(data.get("created", 0.0) or 0.0),
+                updated=item.updated,
+            )
+            for pid in data.get("proposals", []):
+                record = self._load_record(str(pid))
+                if record is not None:
+                    self.ls.proposals.restore(record)
+                    entry.proposal_ids.append(record.id)
+            self._sessions[entry.id] = entry
+        if stored:
+            log.info("session store: restored %d session(s) from %s", len(stored), store.dir)
+
+    def _load_record(self, proposal_id: str) -> Record | None:
+        assert self.store is not None
+        data = self.store.load_proposal(proposal_id)
+        if data is None:
+            return None
+        try:
+            return record_from_store(data, self.store.root)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("session store: ignoring proposal %s: %s", proposal_id, exc)
+            return None
+
+    def _save_proposal(self, record: Record) -> None:
+        if self.store is not None:
+            self.store.save_proposal(record_to_store(record))
+
+    def save(self, entry: SessionEntry) -> None:
+        """Snapshot the session: everything the user has been shown so far."""
+        if self.store is None:
+            return
+        messages = (
+            [message_to_store(m) for m in entry.session.history]
+            if entry.session is not None
+            else list(entry.stored_messages or [])
+        )
+        if entry.pending_prompt is not None:
+            messages.append({"role": "user", "content": entry.pending_prompt})
+        if entry.streaming and entry.history_length() != entry.streaming_base:
+            entry.streaming = []  # the streamed reply is in the history now
+        now = time.time()
+        entry.created = entry.created or now
+        if self.store.save_session(
+            {
+                "id": entry.id,
+                "title": entry.title,
+                "model": entry.model_ref or entry.model_override or self.model_ref(),
+                "turns": entry.turns,
+                "created": entry.created,
+                "messages": messages,
+                "proposals": list(entry.proposal_ids),
+                "traces": entry.traces,
+                "streaming": "".join(entry.streaming),
+            }
+        ):
+            entry.updated = now
+
+    def _stream(self, entry: SessionEntry, update: dict[str, Any]) -> None:
+        """Keep streamed assistant text that reached the client."""
+        if self.store is None or update.get("sessionUpdate") != "agent_message_chunk":
+            return
+        text = str(update.get("content", {}).get("text", ""))
+        if entry.streaming and entry.history_length() != entry.streaming_base:
+            self.save(entry)  # the previous reply made it into the history: start a new tail
+        if not entry.streaming:
+            entry.streaming_base = entry.history_length()
+        entry.streaming.append(text)
+        self.store.append_stream(entry.id, text)
+
+    def _trace(self, entry: SessionEntry, event: Event) -> bool:
+        """Record a trace for `event`; True when the session should be saved after it."""
+        now = time.monotonic()
+        if isinstance(event, ToolCallStarted):
+            entry.tool_started[event.call_id] = (now, event.name, event.arguments)
+            return True
+        if isinstance(event, ToolCallFinished):
+            started, name, arguments = entry.tool_started.pop(event.call_id, (now, event.name, {}))
+            entry.traces.append(
+                {
+                    "type": "tool_call",
+                    "at": time.time(),
+                    "id": event.call_id,
+                    "name": name,
+                    "arguments": _clip(arguments),
+                    "status": event.status,
+                    "output": event.output[:TRACE_TEXT_LIMIT],
+                    "seconds": round(now - started, 3),
+                }
+            )
+            entry.call_started = now
+            return True
+        if isinstance(event, UsageUpdate):
+            entry.traces.append(
+                {
+                    "type": "model_call",
+                    "at": time.time(),
+                    "promptTokens": event.prompt_tokens,
+                    "completionTokens": event.completion_tokens,
+                    "tokensPerSecond": round(event.tokens_per_second, 2),
+                    "seconds": round(now - entry.call_started, 3),
+                }
+            )
+            entry.call_started = now
+            return True
+        if isinstance(event, ErrorEvent | MechanismFired):
+            detail = event.message if isinstance(event, ErrorEvent) else f"{event.mechanism}: {event.detail}"
+            kind = "error" if isinstance(event, ErrorEvent) else "mechanism"
+            entry.traces.append({"type": kind, "at": time.time(), "detail": detail[:TRACE_TEXT_LIMIT]})
+            return True
+        return isinstance(event, ProposalReady | PlanUpdate)
+
     # -- sessions ----------------------------------------------------------------------------------
 
     def get_or_create(self, session_id: str | None) -> SessionEntry:
         """The named session (KeyError if unknown), or a new one."""
         if session_id is not None:
             return self.sessions[session_id]
+        self.restore()
         entry = SessionEntry(uuid.uuid4().hex[:12])
-        self.sessions[entry.id] = entry
+        self._sessions[entry.id] = entry
         return entry
 
     def workspace_root(self) -> Path:
@@ -161,6 +333,10 @@ class ChatService:
                 entry.session = Session(
                     provider, workspace, options, ask_permission=asker, session_id=entry.id
                 )
+                if entry.stored_messages is not None:  # a session restored from the store
+                    entry.session.history = messages_from_store(entry.stored_messages, entry.traces)
+                    entry.session.title = entry.title
+                    entry.stored_messages = None
             else:
                 old = entry.session.provider
                 entry.session.set_provider(provider, options)
@@ -184,6 +360,9 @@ class ChatService:
             entry.title = request.prompt.strip().splitlines()[0][:80] if request.prompt.strip() else ""
         task = asyncio.create_task(self._turn(entry, request))
         entry.task = task
+        entry.turns += 1
+        entry.pending_prompt = request.prompt
+        self.save(entry)
         return task
 
     def cancel(self, session_id: str) -> bool:
@@ -209,7 +388,12 @@ class ChatService:
     ) -> tuple[Callable[[Event], None], ChunkBuffer]:
         """The turn's event subscriber (safe to call from worker threads) and its chunk buffer."""
         loop = asyncio.get_running_loop()
-        chunks = ChunkBuffer(loop, lambda update: self._notify(entry, update, request))
+
+        def send_chunk(update: dict[str, Any]) -> None:
+            self._notify(entry, update, request)
+            self._stream(entry, update)
+
+        chunks = ChunkBuffer(loop, send_chunk)
 
         def on_event(event: Event) -> None:
             if threading.get_ident() != self.loop_thread:  # emitted from a worker thread
@@ -223,6 +407,8 @@ class ChatService:
             update = self._translate(entry, event, progress)
             if update is not None:
                 self._notify(entry, update, request)
+            if self._trace(entry, event):
+                self.save(entry)
 
         return on_event, chunks
 
@@ -294,9 +480,10 @@ class ChatService:
         result: TurnResult | None = None
         stop = "error"
         error: str | None = None
-        entry.turns += 1
+        started = entry.call_started = time.monotonic()
         try:
             session = await self._ensure_session(entry)
+            entry.pending_prompt = None  # run_turn puts it in the history before its first await
             result = await session.run_turn(request.prompt, request.context, subscriber)
             stop, error = result.stop_reason, result.error
             if error is not None:
@@ -306,6 +493,7 @@ class ChatService:
             progress.end("Cancelled")
             if request.background:  # nobody else shows it: the client only saw the command answered
                 self.ls.show_message("Skiff: the request was cancelled", lsp.MessageType.Info)
+            self._end_turn(entry, started, "cancelled", None, None)
             raise
         except (ConfigError, ProviderError) as exc:
             chunks.flush()
@@ -317,6 +505,7 @@ class ChatService:
             error = f"internal error: {type(exc).__name__}: {exc}"
             self._notify(entry, {"sessionUpdate": "error", "message": error}, request)
         chunks.flush()
+        self._end_turn(entry, started, stop, error, result)
         proposal_ids = entry.proposal_ids[first_proposal:]
         usage = {
             "promptTokens": result.usage.prompt_tokens if result else 0,
@@ -352,6 +541,24 @@ class ChatService:
         except ConfigError:
             return None
 
+    def _end_turn(
+        self, entry: SessionEntry, started: float, stop: str, error: str | None, result: TurnResult | None
+    ) -> None:
+        entry.pending_prompt = None
+        entry.traces.append(
+            {
+                "type": "turn",
+                "at": time.time(),
+                "stopReason": stop,
+                "error": error,
+                "modelCalls": result.model_calls if result else 0,
+                "promptTokens": result.usage.prompt_tokens if result else 0,
+                "completionTokens": result.usage.completion_tokens if result else 0,
+                "seconds": round(time.monotonic() - started, 3),
+            }
+        )
+        self.save(entry)
+
     async def _report_background(
         self, result: TurnResult | None, error: str | None, proposal_ids: list[str]
     ) -> None:
@@ -363,17 +570,24 @@ class ChatService:
     # -- views -------------------------------------------------------------------------------------
 
     def describe(self, entry: SessionEntry) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "sessionId": entry.id,
             "title": entry.title,
             "model": entry.model_ref or entry.model_override or self.model_ref(),
             "turns": entry.turns,
             "busy": entry.busy,
         }
+        if entry.updated is not None:
+            out["updated"] = _iso(entry.updated)
+        return out
 
     def history(self, entry: SessionEntry) -> dict[str, Any]:
         messages = []
-        for m in entry.session.history if entry.session else []:
+        if entry.session is not None:
+            history = entry.session.history
+        else:
+            history = messages_from_store(entry.stored_messages or [], entry.traces)
+        for m in history:
             item: dict[str, Any] = {"role": m.role, "content": m.content}
             if m.display is not None and m.display != m.content:
                 item["content"], item["expanded"] = m.display, m.content  # what was typed; what the model saw
@@ -537,6 +751,15 @@ class Progress:
             self.active = False
             self.ls.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=message))
             self.ls.work_done_progress.tokens.pop(self.token, None)
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _clip(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Tool arguments for a trace, long strings cut to TRACE_TEXT_LIMIT."""
+    return {k: v[:TRACE_TEXT_LIMIT] if isinstance(v, str) else v for k, v in arguments.items()}
 
 
 def tool_title(name: str, arguments: dict[str, Any]) -> str:

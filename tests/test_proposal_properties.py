@@ -162,7 +162,7 @@ def test_a_pure_insertion_never_moves_to_a_bare_line_number(base: list[str], dat
     new = [*base[:at], '    """Docstring."""\n', *base[at:]]
     change = make_change("m.py", PATH, "".join(base), "".join(new))
     (hunk,) = change.hunks
-    user, origin = apply_ops(base, list(range(len(base))), data.draw(edits(base, 3)))
+    user, _ = apply_ops(base, list(range(len(base))), data.draw(edits(base, 3)))
     try:
         rebased = change.rebase("".join(user))
     except ProposalConflict as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from conftest import EDIT_NEW, EDIT_OLD, STATS_PY
@@ -147,6 +148,7 @@ async def test_sessions_and_session_history(client: LanguageClient):
     sid = result["sessionId"]
     listed = plain(await editor.request("skiff/sessions", {}))["sessions"]
     mine = [s for s in listed if s["sessionId"] == sid]
+    assert mine and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", mine[0].pop("updated"))
     assert mine == [
         {
             "sessionId": sid,

@@ -89,15 +89,30 @@ async def test_a_conflicting_edit_is_refused_and_the_proposal_stays_pending(clie
     uri, proposal = await propose(client, "test/edit2")
     assert [h["id"] for h in proposal["files"][0]["hunks"]] == ["h1", "h2"]
     editor.edit(uri, (5, 4), (5, 18), "return 0")  # the line hunk h2 rewrites
-    with pytest.raises(JsonRpcException) as refused:
-        await resolve(client, proposal["id"])
-    assert refused.value.code == -32803 and "h2" in refused.value.message
+    refused = await resolve(client, proposal["id"])
+    assert refused["status"] == "conflict" and refused["appliedHunks"] == []
+    assert [(c["path"], c["hunk"]) for c in refused["conflicts"]] == [("stats.py", "h2")]
+    assert "edited" in refused["conflicts"][0]["reason"] and "h2" in refused["message"]
     assert await status_of(client, proposal["id"]) == "pending"
     assert editor.applied == []
     # the hunk that still applies can be taken alone
     result = await resolve(client, proposal["id"], ["h1"])
     assert result == {"status": "partially_applied", "appliedHunks": ["h1"], "rebased": True}
     assert editor.text(uri) == DOCSTRING.replace("    return sum(xs)\n", "    return 0\n")
+
+
+async def test_a_docstring_whose_context_changed_is_a_conflict_not_an_insertion_at_its_old_line(
+    client: LanguageClient,
+):
+    """The reported bug: the docstring hunk landed after a newly added import (IndentationError)."""
+    editor = ed(client)
+    uri, proposal = await propose(client)
+    editor.edit(uri, (0, 0), (1, 0), "import math\ndef mean(values):\n")  # the line the hunk follows
+    refused = await resolve(client, proposal["id"])
+    assert refused["status"] == "conflict"
+    assert [c["hunk"] for c in refused["conflicts"]] == ["h1"]
+    assert editor.applied == [] and await status_of(client, proposal["id"]) == "pending"
+    assert editor.text(uri).startswith("import math\ndef mean(values):\n    return sum(xs)")
 
 
 async def test_applied_false_keeps_the_proposal_pending_until_accepted_later(client: LanguageClient):
