@@ -235,6 +235,7 @@ def run_script(nvim: str, script: str, tmp_path: Path) -> subprocess.CompletedPr
         "test_cancel.lua",
         "test_commands.lua",
         "test_health.lua",
+        "test_conflict.lua",
     ],
 )
 def test_neovim_plugin(nvim: str, script: str, tmp_path: Path) -> None:

@@ -328,7 +328,8 @@ export class ChatController {
     if (!this.api) return null;
     try {
       const result = await this.api.resolveProposal(id, accept);
-      this.dispatch({ type: 'proposalStatus', id, status: result.status });
+      // A conflict applied nothing: the proposal is still pending (the message names the hunks).
+      this.dispatch({ type: 'proposalStatus', id, status: result.status === 'conflict' ? 'pending' : result.status });
       if (result.message) this.host.showError(`Skiff: ${result.message}`);
       return result;
     } catch (error) {

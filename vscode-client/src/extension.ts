@@ -405,8 +405,8 @@ class ProposalReviewer implements vscode.TextDocumentContentProvider, vscode.Cod
       });
     } else if (result.status === 'rejected') {
       await this.closeDiffs(id);
-    } else if (result.status === 'pending' && review) {
-      // The editor refused the edit: let the user decide again.
+    } else if ((result.status === 'pending' || result.status === 'conflict') && review) {
+      // The editor refused the edit, or a hunk no longer fits where it was reviewed: decide again.
       for (const h of review.hunkIds) review.decide(h, undefined);
       this.lensesChanged.fire();
     }
@@ -494,7 +494,8 @@ class ServerManager {
           if (command === ServerCommands.resolveProposal || command === ServerCommands.undoProposal) {
             // "Accept/Reject Skiff proposal" code actions: keep the chat's proposal cards in step.
             const id = (args[0] as { id?: unknown } | undefined)?.id;
-            const status = (result as { status?: unknown } | undefined)?.status;
+            const raw = (result as { status?: unknown } | undefined)?.status;
+            const status = raw === 'conflict' ? 'pending' : raw; // a conflict applied nothing
             if (typeof id === 'string' && typeof status === 'string') this.controller.dispatch({ type: 'proposalStatus', id, status });
           }
           if (command === ServerCommands.ask) {

@@ -227,10 +227,12 @@ export interface ResolveProposalParams {
 }
 
 export interface ResolveProposalResult {
-  status: ProposalStatus;
+  /** 'conflict': nothing was applied, the proposal stays pending; `conflicts` says which hunk and why. */
+  status: ProposalStatus | 'conflict';
   appliedHunks: string[];
   rebased: boolean;
   message?: string;
+  conflicts?: { path: string; hunk: string; reason: string }[];
 }
 
 export interface UndoProposalResult {

@@ -158,6 +158,24 @@ describe('ChatController', () => {
     expect(errors[0]).toContain('the text was edited since');
   });
 
+  it('keeps a proposal pending and shows why when a hunk no longer fits (status conflict)', async () => {
+    const { conn, controller, errors } = setup();
+    controller.onUpdate({ sessionId: SESSION, update: { sessionUpdate: 'proposal', proposal: PROPOSAL } });
+    const reason = 'the lines around the insertion or the context you reviewed around them were edited';
+    conn.on(Methods.resolveProposal, () => ({
+      status: 'conflict',
+      appliedHunks: [],
+      rebased: false,
+      conflicts: [{ path: 'stats.py', hunk: 'h1', reason }],
+      message: `nothing was applied: hunk h1 of stats.py: ${reason}`,
+    }));
+    const result = await controller.resolveProposal(PROPOSAL.id, 'all');
+    expect(result?.conflicts?.[0]?.hunk).toBe('h1');
+    const proposal = controller.store.state.sessions[SESSION]!.items.find((i) => i.kind === 'proposal');
+    expect(proposal).toMatchObject({ proposal: { status: 'pending' } });
+    expect(errors[0]).toContain('hunk h1 of stats.py');
+  });
+
   it('lets the host take over proposal buttons and hears about new proposals', async () => {
     const seen: string[] = [];
     const { controller } = setup({

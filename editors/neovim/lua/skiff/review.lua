@@ -462,7 +462,7 @@ function M.submit()
   r.submitting = true
   session.resolve(r.proposal.id, accept, function(err, result)
     r.submitting = false
-    if err or (result and result.status == "pending") then
+    if err or (result and (result.status == "pending" or result.status == "conflict")) then
       return -- keep the tab open: the user can retry or close
     end
     if config.options.review.close_on_resolve and M.current == r then

@@ -340,7 +340,8 @@ function M.resolve(id, accept, cb)
       util.error(("proposal %s: %s"):format(id, util.format_err(err)))
     else
       result = result or {}
-      set_status(id, result.status)
+      -- "conflict": nothing was applied (a hunk no longer fits where it was reviewed); still pending
+      set_status(id, result.status == "conflict" and "pending" or result.status)
       local msg
       if result.message then
         msg = ("proposal %s: %s"):format(id, result.message)
