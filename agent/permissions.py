@@ -29,6 +29,7 @@ rules above (no `$`, no /dev/tcp) still apply to lines they admit.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable, Iterable
@@ -1101,7 +1102,7 @@ RULES.update(
         "[": _rule_test,
         "printf": _rule_printf,
         "command": _rule_command,
-        **{tool: (lambda a, t=tool: _rule_js(t, a)) for tool in JS_RUNNERS},
+        **{tool: functools.partial(_rule_js, tool) for tool in JS_RUNNERS},
     }
 )
 
