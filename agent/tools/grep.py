@@ -2,7 +2,8 @@
 
 Both backends skip .gitignored files, VCS folders and binary files, and search hidden files. Files that
 have editor-buffer or overlay text are always searched in that text (never on disk), so the model sees
-unsaved and just-edited content; files the turn deleted are left out.
+unsaved and just-edited content; files the turn deleted are left out. Secret-looking files (.env, keys)
+are left out of folder searches; a search of one such file, or of a .gitignored file, asks first.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from pydantic import Field, WithJsonSchema
 from pydantic.json_schema import JsonDict
 
 from skiff.agent.ignore import IgnoreMatcher, compile_path_glob
+from skiff.agent.redact import is_secret_path
 from skiff.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
-from skiff.agent.tools.read import inside, is_dir, looks_binary, not_found, rel, virtual_texts
+from skiff.agent.tools.read import guard_private, inside, is_dir, looks_binary, not_found, rel, virtual_texts
 
 MAX_SHOWN = 100  # matches listed
 HARD_CAP = 5000  # matches collected before the search stops
@@ -129,6 +131,8 @@ class GrepTool(Tool[GrepArgs]):
         folder = is_dir(ctx, target)
         if not folder and not ctx.overlay.exists(target):
             return await not_found(ctx, target)
+        if not folder and (refused := await guard_private(ctx, target, "grep")) is not None:
+            return refused
         matcher = IgnoreMatcher(ctx.workspace.root)
         file_glob = compile_path_glob(args.glob) if args.glob and folder else None
 
@@ -140,6 +144,7 @@ class GrepTool(Tool[GrepArgs]):
             return file_glob is None or file_glob.fullmatch(path.relative_to(target).as_posix()) is not None
 
         hits: list[Hit] = []
+        root = ctx.workspace.root
 
         def search_virtual() -> None:
             for path, text in sorted(virtual.items()):
@@ -162,6 +167,8 @@ class GrepTool(Tool[GrepArgs]):
                 self._scan, ctx, target, folder, matcher, wanted, pattern, skip, deadline
             )
         hits.extend(disk)
+        if folder:  # secret-looking files only when named on their own (and allowed)
+            hits = [h for h in hits if not is_secret_path(h[0]) or root / h[0] in ctx.overlay.current]
         return ToolResult(_render(args, ctx, target, hits))
 
     @staticmethod
