@@ -1,6 +1,6 @@
-"""Sessions that survive: the real server over stdio is killed with SIGKILL mid-turn and started again on
-the same data dir; its sessions, history and proposals are back, can be reviewed, accepted, rejected and
-undone. Uses the test editor of tests/lsp (pytest-lsp) and scripted models."""
+"""Sessions that survive (reliability suite): the real server over stdio is killed with SIGKILL mid-turn
+and started again on the same data dir; its sessions, history and proposals are back and can be reviewed,
+accepted, rejected and undone. Uses the test editor of tests/lsp (pytest-lsp) and scripted models."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ import pytest
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient, client_capabilities
 
-sys.path.insert(0, str(Path(__file__).parent / "lsp"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "lsp"))
 from lsp_editor import Editor, ed, make_client, plain
 
 from skiff.agent.session_store import SessionStore
@@ -50,6 +51,15 @@ SCRIPTS: dict[str, dict[str, Any]] = {
     },
     "slow": {"replies": [SLOW_TEXT], "chunk": 4, "delay": 0.02},
     "hello": {"replies": ["Hello again."]},
+    "tools": {
+        "replies": [
+            {"text": "Reading first.", "tool_calls": [{"name": "read", "arguments": {"path": "stats.py"}}]},
+            {**_edit_calls((EDIT_OLD, EDIT_NEW)), "text": SLOW_TEXT[:400]},
+            "Done.",
+        ],
+        "chunk": 4,
+        "delay": 0.01,
+    },
 }
 MODELS = {
     "default": "test/hello",
@@ -107,7 +117,7 @@ class Server:
             self.client = None
 
 
-@pytest.fixture(params=["visual-studio-code", "neovim"])
+@pytest.fixture(params=["visual-studio-code", "neovim"])  # overrides the raw-stdio `server` of conftest
 async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Server]:
     root = tmp_path / "ws"
     root.mkdir()
@@ -247,3 +257,79 @@ async def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     return out.decode()
+
+
+KILLS = 8  # SIGKILLs at seeded random points of turns (the figures in docs/reliability.md)
+
+
+async def test_kills_at_random_points_lose_nothing_the_editor_was_shown(server: Server) -> None:
+    """Seeded fault injection: each round restarts the server, checks everything the previous rounds
+    showed the editor, resolves a proposal or not, starts a turn and kills the server at a random point."""
+    rng = random.Random(20261129)
+    seen_sessions: set[str] = set()
+    expected: dict[str, str] = {}  # proposal id -> the status the editor was last told
+    shown: dict[str, list[str]] = {}  # session id -> answer text streamed to the editor, per turn
+    prompts: dict[str, list[str]] = {}  # session id -> prompts the server acknowledged with an update
+    faults = 0
+    for round_no in range(KILLS + 1):
+        editor = await server.start()
+        listed = {s["sessionId"] for s in plain(await editor.request("skiff/sessions", {}))["sessions"]}
+        assert seen_sessions <= listed, f"round {round_no}: sessions lost {seen_sessions - listed}"
+        for sid in seen_sessions:
+            history = plain(await editor.request("skiff/session", {"sessionId": sid}))["messages"]
+            users = [m["content"] for m in history if m["role"] == "user"]
+            assert all(p in users for p in prompts.get(sid, [])), (round_no, sid, users)
+            answers = "".join(m["content"] for m in history if m["role"] == "assistant")
+            for text in shown.get(sid, []):
+                assert text in answers, (round_no, sid, text[:60])
+        for pid, status in expected.items():
+            got = plain(await editor.request("skiff/proposal", {"id": pid}))
+            assert got["status"] == status, (round_no, pid, got["status"], status)
+        if round_no == KILLS:
+            break
+        uri = editor.open("stats.py", (server.root / "stats.py").read_text())
+        pending = sorted(p for p, st in expected.items() if st == "pending")
+        if pending and rng.random() < 0.5:
+            pid = rng.choice(pending)
+            answer = plain(
+                await editor.request(
+                    "skiff/resolveProposal", {"id": pid, "accept": rng.choice(["all", "none"])}
+                )
+            )
+            if answer["status"] != "conflict":
+                expected[pid] = answer["status"]
+            (server.root / "stats.py").write_text(editor.text(uri))  # the user saves
+        sid = rng.choice(sorted(seen_sessions)) if seen_sessions and rng.random() < 0.5 else None
+        model = rng.choice(["edit", "slow", "tools"])
+        await editor.request("skiff/setModel", {"model": f"test/{model}"})
+        before = len(editor.log)
+        prompt = f"round {round_no}: {model}"
+        editor.start("skiff/chat", {"prompt": prompt} | ({"sessionId": sid} if sid else {}))
+        await asyncio.sleep(rng.uniform(0.0, 0.6))
+        await server.kill()
+        faults += 1
+        for kind, params in editor.log[before:]:
+            if kind != "update":
+                continue
+            sid = params["sessionId"]
+            seen_sessions.add(sid)
+            if prompt not in prompts.setdefault(sid, []):
+                prompts[sid].append(prompt)
+            update = params["update"]
+            if update["sessionUpdate"] == "proposal":
+                expected[update["proposal"]["id"]] = "pending"
+        for sid in seen_sessions:
+            chunks = [
+                p["update"]["content"]["text"]
+                for kind, p in editor.log[before:]
+                if kind == "update"
+                and p["sessionId"] == sid
+                and p["update"]["sessionUpdate"] == "agent_message_chunk"
+            ]
+            if chunks:
+                shown.setdefault(sid, []).append("".join(chunks))
+    assert faults == KILLS
+    print(
+        f"\nfaults injected: {faults}; sessions kept: {len(seen_sessions)}/{len(seen_sessions)}; "
+        f"proposals kept: {len(expected)}/{len(expected)} (0 lost)"
+    )
