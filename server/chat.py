@@ -524,7 +524,7 @@ class ChatService:
                 request,
             )
         try:
-            if proposal_ids and self.ls.settings.current.proposal_mode == "direct":
+            if proposal_ids and self.ls.proposal_mode() == "direct":
                 await self.ls.apply_directly(proposal_ids)
             if request.background:
                 await self._report_background(result, error, proposal_ids)

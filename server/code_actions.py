@@ -18,7 +18,8 @@ ASK = "skiff.ask"
 RESOLVE = "skiff.resolveProposal"
 UNDO = "skiff.undoProposal"
 CANCEL = "skiff.cancel"
-COMMANDS = [ASK, RESOLVE, UNDO, CANCEL]
+SHOW = "skiff.showProposal"  # plain-client review: open the proposal's diff (server/review.py)
+COMMANDS = [ASK, RESOLVE, UNDO, CANCEL, SHOW]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class ActionSupport:
 
     tags: bool = False
     lazy_command: bool = False
+    review: bool = False  # plain-client review: a "Show diff" action before Accept / Reject
+    presets_anywhere: bool = False  # the client cannot be asked for a preset: offer them on any range
 
     @classmethod
     def of(cls, caps: lsp.ClientCapabilities | None) -> ActionSupport:
@@ -126,6 +129,10 @@ def build_actions(
     rng_json = _range_json(rng)
     only = [str(getattr(k, "value", k)) for k in params.context.only] if params.context.only else None
     empty = rng.start == rng.end
+    preset_range = rng_json
+    if empty and support.presets_anywhere:  # the cursor's line
+        line = rng.start.line
+        preset_range = {"start": {"line": line, "character": 0}, "end": {"line": line + 1, "character": 0}}
     out: list[lsp.CodeAction] = []
 
     def add(
@@ -144,20 +151,22 @@ def build_actions(
         }
         add(f"Ask agent to fix: {_short(diag.message)}", "quickfix", ASK, args, [diag])
     add("Ask agent…", "refactor.rewrite", ASK, {"uri": uri, "range": rng_json})
-    if not empty:
+    if not empty or support.presets_anywhere:
         diags = [_diag_json(d) for d in params.context.diagnostics]
         for preset in PRESETS.values():
             add(
                 preset.title,
                 preset.kind,
                 ASK,
-                {"uri": uri, "range": rng_json, "preset": preset.name, "diagnostics": diags},
+                {"uri": uri, "range": preset_range, "preset": preset.name, "diagnostics": diags},
             )
     for action in user_actions:
         add(action.title, action.kind, ASK, {"uri": uri, "range": rng_json, "prompt": action.prompt})
     for pid in pending_proposals:
-        add(f"Accept Skiff proposal {pid}", "source", RESOLVE, {"id": pid, "accept": "all"})
-        add(f"Reject Skiff proposal {pid}", "source", RESOLVE, {"id": pid, "accept": "none"})
+        if support.review:
+            add(f"Skiff: Show diff of proposal {pid}", "source", SHOW, {"id": pid})
+        add(f"Skiff: Accept proposal {pid}", "source", RESOLVE, {"id": pid, "accept": "all"})
+        add(f"Skiff: Reject proposal {pid}", "source", RESOLVE, {"id": pid, "accept": "none"})
     return out
 
 

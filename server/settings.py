@@ -47,10 +47,11 @@ class Settings(_Section):
 
     @property
     def proposal_mode(self) -> Literal["review", "direct"]:
-        """`auto` is review for clients with Skiff's UI, direct (annotated applyEdit) otherwise."""
-        if self.proposals.mode == "auto":
-            return "review" if self.skiff_ui else "direct"
-        return self.proposals.mode
+        """The mode for a client whose capabilities are unknown (`auto` is review); the server decides
+        with the client's capabilities through `review.effective_mode`."""
+        from skiff.server.review import effective_mode
+
+        return effective_mode(self.proposals.mode, self.skiff_ui, None)
 
 
 class InvalidSettings(ValueError):

@@ -307,7 +307,8 @@ def test_settings_layers_and_keeps_the_last_good_configuration():
     ):
         manager.set_workspace({"bash": {"mode": "sometimes"}})
     assert manager.current.proposal_mode == "direct"
-    assert SettingsManager().current.proposal_mode == "direct"  # auto without Skiff's UI
+    # auto without Skiff's UI and without known client capabilities: review (see review.effective_mode)
+    assert SettingsManager().current.proposal_mode == "review"
 
 
 def test_parse_accepts_namedtuples_and_names_the_bad_key():
@@ -346,8 +347,8 @@ def test_code_actions_for_a_selection_with_a_diagnostic():
         "Add docstring with agent",
         "Write a test with agent",
         "Add types",
-        "Accept Skiff proposal p1",
-        "Reject Skiff proposal p1",
+        "Skiff: Accept proposal p1",
+        "Skiff: Reject proposal p1",
     ]
     fix = actions[0]
     assert fix.kind == "quickfix" and fix.diagnostics == [diag]

@@ -140,7 +140,12 @@ MODELS_FILE.write_text(json.dumps(MODELS, indent=1))
 SERVER = ClientServerConfig(
     server_command=[sys.executable, "-m", "skiff.server"],
     client_factory=make_client,
-    server_env={**os.environ, "SKIFF_MODELS_FILE": str(MODELS_FILE), "SKIFF_LOG_LEVEL": "WARNING"},
+    server_env={
+        **os.environ,
+        "SKIFF_MODELS_FILE": str(MODELS_FILE),
+        "SKIFF_LOG_LEVEL": "WARNING",
+        "XDG_CACHE_HOME": str(MODELS_DIR / "cache"),  # proposal diff files of plain-client review
+    },
 )
 
 STATS_PY = "def mean(xs):\n    return sum(xs) / len(xs)\n\n\ndef total(xs):\n    return sum(xs)\n"
@@ -166,7 +171,8 @@ def reset_workspace(root: Path) -> None:
 
 @pytest_lsp.fixture(config=SERVER, params=["visual-studio-code", "neovim"], scope="module")
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, workspace: Path):
-    """One server per module and preset. A module sets INIT_OPTIONS / CONFIGURATION to change them."""
+    """One server per module and preset. A module sets INIT_OPTIONS / CONFIGURATION to change them, and
+    CAPABILITIES (a function of the preset's capabilities) to change what the client advertises."""
     options = getattr(request.module, "INIT_OPTIONS", DEFAULT_OPTIONS)
     configuration = getattr(request.module, "CONFIGURATION", None)
     if configuration is not None:
@@ -176,7 +182,9 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, wor
     editor.root = workspace
     result = await lsp_client.initialize_session(
         lsp.InitializeParams(
-            capabilities=client_capabilities(request.param),
+            capabilities=getattr(request.module, "CAPABILITIES", lambda c: c)(
+                client_capabilities(request.param)
+            ),
             root_uri=workspace.as_uri(),
             workspace_folders=[lsp.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
             initialization_options=options,

@@ -28,7 +28,7 @@ class Editor:
         self.encoding = "utf-16"
         self.docs: dict[str, TextDocument] = {}
         self.log: list[tuple[str, Any]] = []  # ("update", params) | ("response", id) in arrival order
-        self.apply_answer = True
+        self.apply_answer: bool | str = True  # "error": answer applyEdit with an error, as Eglot's "no"
         self.applied: list[lsp.ApplyWorkspaceEditParams] = []
         self.permission_answer: dict[str, Any] = {
             "outcome": {"outcome": "selected", "optionId": "allow_once"}
@@ -49,6 +49,7 @@ class Editor:
         self.docs.clear()
         self.log.clear()
         self.applied.clear()
+        self.client.shown_documents.clear()
         self.apply_answer = True
         self.permission_answer = {"outcome": {"outcome": "selected", "optionId": "allow_once"}}
         self.permission_requests.clear()
@@ -237,6 +238,8 @@ def make_client() -> LanguageClient:
     @client.feature(lsp.WORKSPACE_APPLY_EDIT)
     def on_apply_edit(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
         editor.applied.append(params)
+        if editor.apply_answer == "error":
+            raise RuntimeError("User cancelled server edit")
         if not editor.apply_answer:
             return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason="the user declined")
         return editor.apply_workspace_edit(params.edit)
@@ -251,6 +254,7 @@ def make_client() -> LanguageClient:
     @client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
     def on_message_request(params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
         editor.message_requests.append(params)
+        editor.log.append(("message_request", params.message))
         return lsp.MessageActionItem(title=editor.message_answer) if editor.message_answer else None
 
     return client

@@ -1,4 +1,5 @@
-"""A client without Skiff's UI: direct-mode edits, showMessageRequest permissions, commands from actions."""
+"""A client without Skiff's UI in direct mode: edits sent during the turn, declines, showMessageRequest
+permissions, commands from actions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-INIT_OPTIONS = {"model": "test/hello", "skiffUi": False, "bash": {"mode": "manual"}}
+INIT_OPTIONS = {
+    "model": "test/hello",
+    "skiffUi": False,
+    "bash": {"mode": "manual"},
+    "proposals": {"mode": "direct"},
+}
 
 
 async def test_direct_mode_applies_every_proposal_during_the_turn(client: LanguageClient):

@@ -187,10 +187,10 @@ async def test_pending_proposals_offer_accept_and_reject_code_actions(client: La
     assert actions is not None
     mine = [a for a in actions if a.title.endswith(proposal["id"])]
     assert [a.title for a in mine] == [
-        f"Accept Skiff proposal {proposal['id']}",
-        f"Reject Skiff proposal {proposal['id']}",
+        f"Skiff: Accept proposal {proposal['id']}",
+        f"Skiff: Reject proposal {proposal['id']}",
     ]
-    assert all(a.title.startswith(("Accept Skiff proposal", "Reject Skiff proposal")) for a in actions)
+    assert all(a.title.startswith(("Skiff: Accept proposal", "Skiff: Reject proposal")) for a in actions)
     accept = mine[0]
     assert isinstance(accept, lsp.CodeAction)
     if accept.command is None:
