@@ -14,81 +14,101 @@ THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 @dataclass
 class _PendingCall:
     id: str | None = None
-    name: str = ""
-    arguments: str = ""
+    name: list[str] = field(default_factory=list)
+    arguments: list[str] = field(default_factory=list)  # pieces, joined once: appending is linear
 
 
-@dataclass
 class ReplyAssembler:
     """Feed deltas with `add`; it returns the (text, thought) pieces to show live. `<think>...</think>`
-    in content is moved to reasoning, even when the tags are split across deltas."""
+    in content is moved to reasoning, even when the tags are split across deltas.
 
-    text: str = ""
-    reasoning: str = ""
-    finish_reason: str | None = None
-    _calls: dict[int, _PendingCall] = field(default_factory=dict)
-    _in_think: bool = False
-    _carry: str = ""
+    Pieces are collected in lists and joined on demand, so a reply of any size assembles in linear time
+    (appending to a str attribute copies it every time: 16 MB in 4-byte deltas took minutes)."""
+
+    def __init__(self) -> None:
+        self.finish_reason: str | None = None
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: dict[int, _PendingCall] = {}
+        self._in_think = False
+        self._carry = ""
+
+    @property
+    def text(self) -> str:
+        return _joined(self._text)
+
+    @property
+    def reasoning(self) -> str:
+        return _joined(self._reasoning)
 
     def add(self, delta: Delta) -> tuple[str, str]:
         shown_text, shown_thought = self._split(delta.text)
         if delta.reasoning:
-            self.reasoning += delta.reasoning
+            self._reasoning.append(delta.reasoning)
             shown_thought += delta.reasoning
         for tc in delta.tool_calls:
             pending = self._calls.setdefault(tc.index, _PendingCall())
             pending.id = pending.id or tc.id
-            pending.name += tc.name or ""
-            pending.arguments += tc.arguments
+            if tc.name:
+                pending.name.append(tc.name)
+            if tc.arguments:
+                pending.arguments.append(tc.arguments)
         if delta.finish_reason:
             self.finish_reason = delta.finish_reason
         return shown_text, shown_thought
 
     def _split(self, piece: str) -> tuple[str, str]:
+        if not self._carry and not self._in_think and "<" not in piece:  # the common case: plain text
+            if piece:
+                self._text.append(piece)
+            return piece, ""
         buf = self._carry + piece
         self._carry = ""
-        text, thought = "", ""
+        text: list[str] = []
+        thought: list[str] = []
         while buf:
             tag = THINK_CLOSE if self._in_think else THINK_OPEN
             pos = buf.find(tag)
             if pos < 0:
                 keep = _partial_suffix(buf, tag)
                 body, self._carry = buf[: len(buf) - keep], buf[len(buf) - keep :]
-                if self._in_think:
-                    thought += body
-                else:
-                    text += body
+                (thought if self._in_think else text).append(body)
                 break
-            if self._in_think:
-                thought += buf[:pos]
-            else:
-                text += buf[:pos]
+            (thought if self._in_think else text).append(buf[:pos])
             buf = buf[pos + len(tag) :]
             self._in_think = not self._in_think
-        self.text += text
-        self.reasoning += thought
-        return text, thought
+        shown_text, shown_thought = "".join(text), "".join(thought)
+        if shown_text:
+            self._text.append(shown_text)
+        if shown_thought:
+            self._reasoning.append(shown_thought)
+        return shown_text, shown_thought
 
     def flush(self) -> None:
         if self._carry:
-            if self._in_think:
-                self.reasoning += self._carry
-            else:
-                self.text += self._carry
+            (self._reasoning if self._in_think else self._text).append(self._carry)
             self._carry = ""
 
     def message(self, call_prefix: str) -> Message:
         self.flush()
         calls = []
         for n, (_i, pc) in enumerate(sorted(self._calls.items())):
+            arguments = "".join(pc.arguments)
             try:
-                args = json.loads(pc.arguments) if pc.arguments.strip() else {}
-                raw = None if isinstance(args, dict) else pc.arguments
+                args = json.loads(arguments) if arguments.strip() else {}
+                raw = None if isinstance(args, dict) else arguments
                 args = args if isinstance(args, dict) else {}
-            except json.JSONDecodeError:
-                args, raw = {}, pc.arguments
-            calls.append(ToolCall(pc.id or f"{call_prefix}_{n}", pc.name, args, raw))
+            except (json.JSONDecodeError, RecursionError):
+                args, raw = {}, arguments
+            calls.append(ToolCall(pc.id or f"{call_prefix}_{n}", "".join(pc.name), args, raw))
         return Message("assistant", self.text, tool_calls=calls, reasoning=self.reasoning)
+
+
+def _joined(parts: list[str]) -> str:
+    """The parts as one string, kept as a single part so later reads are free."""
+    if len(parts) > 1:
+        parts[:] = ["".join(parts)]
+    return parts[0] if parts else ""
 
 
 def _partial_suffix(buf: str, tag: str) -> int:

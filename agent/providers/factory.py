@@ -7,7 +7,7 @@ from typing import Any
 from skiff.agent.config import ConfigError, ModelSpec
 from skiff.agent.providers.base import Provider
 from skiff.agent.providers.llama_cpp import LlamaCppProvider
-from skiff.agent.providers.openai_compat import DEFAULT_TIMEOUT, OpenAICompatProvider
+from skiff.agent.providers.openai_compat import DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, OpenAICompatProvider
 from skiff.agent.providers.scripted import ReplySpec, ScriptedProvider, from_model_entry
 
 
@@ -15,6 +15,16 @@ def _extra(entry: Any, *names: str) -> Any:
     """An optional key the schema does not declare (kept by `extra="allow"`), under any of `names`."""
     extra = getattr(entry, "model_extra", None) or {}
     return next((extra[n] for n in names if n in extra), None)
+
+
+def _seconds(entry: Any, key: str, default: float, where: str) -> float:
+    """An optional positive number of seconds under `key`."""
+    value = _extra(entry, key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(f"{where}.{key} must be a positive number of seconds, got {value!r}")
+    return float(value)
 
 
 def make_provider(spec: ModelSpec, replies: list[ReplySpec] | None = None) -> Provider:
@@ -28,12 +38,12 @@ def make_provider(spec: ModelSpec, replies: list[ReplySpec] | None = None) -> Pr
         headers = _extra(spec.provider, "headers")
         if headers is not None and not isinstance(headers, dict):
             raise ConfigError(f"{where}.headers must be an object of header names to values")
-        timeout = _extra(spec.provider, "timeout")
         return OpenAICompatProvider(
             base_url=spec.provider.base_url,
             model=spec.model.id,
             api_key=spec.api_key(),
-            timeout=float(timeout) if timeout else DEFAULT_TIMEOUT,
+            timeout=_seconds(spec.provider, "timeout", DEFAULT_TIMEOUT, where),
+            idle_timeout=_seconds(spec.provider, "idleTimeout", DEFAULT_IDLE_TIMEOUT, where),
             extra_headers={str(k): str(v) for k, v in (headers or {}).items()},
         )
     if api == "llama-cpp":

@@ -15,8 +15,13 @@ from skiff.agent.providers.base import ChatRequest, Delta, ProviderError, Tokeni
 from skiff.agent.redact import redact
 from skiff.agent.tokens import cl100k, count_messages
 
-# Local servers may spend minutes on prompt processing before the first byte: the read timeout is generous.
+# Local servers may spend minutes on prompt processing before the first byte: that wait is generous.
 DEFAULT_TIMEOUT = 600.0
+# Once a reply streams, a model server that goes this long without a byte has stalled.
+DEFAULT_IDLE_TIMEOUT = 45.0
+MAX_REPLY_CHARS = 2_000_000  # text, reasoning and tool-call arguments of one reply (about 500k tokens)
+MAX_TOOL_CALLS = 64  # native tool calls in one reply
+MAX_ERROR_BODY = 64 * 1024  # bytes of an error reply read for its message
 CONNECT_TIMEOUT = 10.0
 TOKENIZE_TIMEOUT = 10.0
 TOKENIZE_CACHE_SIZE = 512
@@ -155,6 +160,8 @@ class ServerTokenizer:
             if text in self._cache:
                 self._cache.move_to_end(text)
                 return self._cache[text]
+        if _on_event_loop():  # never block the event loop on HTTP: count locally (an estimate)
+            return self._fallback.count(text)
         n = self._ask_server(text)
         if n is None:
             return self._fallback.count(text)
@@ -202,11 +209,18 @@ class OpenAICompatProvider:
         api_key: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         extra_headers: dict[str, str] | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_reply_chars: int = MAX_REPLY_CHARS,
+        max_tool_calls: int = MAX_TOOL_CALLS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.url = f"{self.base_url}/chat/completions"
         self.timeout = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
+        self.first_byte_timeout = timeout  # until the reply's first line (prompt processing)
+        self.idle_timeout = min(idle_timeout, timeout)  # between lines once the reply streams
+        self.max_reply_chars = max_reply_chars
+        self.max_tool_calls = max_tool_calls
         self.headers: dict[str, str] = {"Accept": "text/event-stream"}
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"
@@ -248,7 +262,7 @@ class OpenAICompatProvider:
         try:
             async with client.stream("POST", url, json=body) as response:
                 if response.status_code >= 400:
-                    raw = await response.aread()
+                    raw = await _read_at_most(response, MAX_ERROR_BODY)
                     status = response.status_code
                     raise ProviderError(
                         f"the model server at {url} answered HTTP {status}: {error_message(raw)}"
@@ -256,15 +270,29 @@ class OpenAICompatProvider:
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" not in content_type and "application/json" in content_type:
                     # A server that ignored `stream: true` and sent one whole completion.
-                    raw = await response.aread()
+                    raw = await _read_at_most(response, 4 * self.max_reply_chars + 1)
+                    if len(raw) > 4 * self.max_reply_chars:
+                        raise ProviderError(self._too_big(url))
                     for delta in _whole_completion(raw, url):
                         yield delta
                     return
                 produced: list[str] = []
+                size = 0
+                calls: set[int] = set()
                 saw_usage = False
                 async for delta in self._events(response, url):
                     saw_usage = saw_usage or delta.usage is not None
-                    produced.extend((delta.reasoning, delta.text, *(c.arguments for c in delta.tool_calls)))
+                    pieces = (delta.reasoning, delta.text, *(c.arguments for c in delta.tool_calls))
+                    produced.extend(pieces)
+                    size += sum(map(len, pieces))
+                    calls.update(c.index for c in delta.tool_calls)
+                    if size > self.max_reply_chars:
+                        raise ProviderError(self._too_big(url))
+                    if len(calls) > self.max_tool_calls:
+                        raise ProviderError(
+                            f"the model server at {url} sent more than {self.max_tool_calls} tool calls "
+                            "in one reply; stopped reading it"
+                        )
                     yield delta
             if not saw_usage:
                 # Some servers (llama-cpp-python's, older Ollama) ignore stream_options: estimate usage.
@@ -280,13 +308,38 @@ class OpenAICompatProvider:
         except httpx.HTTPError as exc:
             raise ProviderError(f"the request to the model server at {url} failed: {exc!r}") from exc
 
+    def _too_big(self, url: str) -> str:
+        return (
+            f"the model server at {url} sent a reply of more than {self.max_reply_chars:,} characters; "
+            "stopped reading it (is the model repeating itself?)"
+        )
+
+    async def _lines(self, response: httpx.Response, url: str) -> AsyncIterator[str]:
+        """The body's lines; ProviderError when the first takes longer than `timeout` or a later one longer
+        than `idle_timeout` (a server that accepted the request and went silent)."""
+        lines = response.aiter_lines()
+        limit, waiting_for = self.first_byte_timeout, "the first line of its reply"
+        while True:
+            try:
+                async with asyncio.timeout(limit):
+                    line = await anext(lines)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise ProviderError(
+                    f"the model server at {url} timed out: nothing for {limit:g} s while Skiff waited "
+                    f"for {waiting_for} (provider keys 'timeout' and 'idleTimeout')"
+                ) from None
+            limit, waiting_for = self.idle_timeout, "the rest of its reply"
+            yield line
+
     async def _events(self, response: httpx.Response, url: str) -> AsyncIterator[Delta]:
         decoder = SSEDecoder()
         chunks = 0
         finished = False
         done = False
         try:
-            async for line in response.aiter_lines():
+            async for line in self._lines(response, url):
                 if done:
                     continue  # drain the body's end so the connection can be reused
                 try:
@@ -347,6 +400,24 @@ class OpenAICompatProvider:
             except RuntimeError:
                 pass  # its event loop is gone; the sockets went with it
         self._tokenizer.close()
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
+    """Up to `limit` bytes of the body (one more tells the caller it was longer)."""
+    out = bytearray()
+    async for chunk in response.aiter_bytes():
+        out += chunk
+        if len(out) > limit:
+            break
+    return bytes(out[: limit + 1])
 
 
 def _parse_payload(payload: str, url: str) -> Delta | None:

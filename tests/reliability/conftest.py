@@ -3,32 +3,11 @@ real server over raw stdio."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from stdio_client import StdioServer
-
-TEST_PROFILE = {"mechanisms": [], "turnCap": 4, "retries": 0, "toolCallFormat": "native"}
-
-
-def models_file(folder: Path, extra_providers: dict[str, Any] | None = None) -> Path:
-    data = {
-        "default": "test/hello",
-        "profiles": {"test": TEST_PROFILE},
-        "providers": {
-            "test": {
-                "api": "scripted",
-                "models": [{"id": "hello", "replies": ["Hello."] * 50, "profile": "test"}],
-            },
-            **(extra_providers or {}),
-        },
-    }
-    path = folder / "models.json"
-    path.write_text(json.dumps(data, indent=1))
-    return path
+from stdio_client import StdioServer, models_file
 
 
 @pytest.fixture

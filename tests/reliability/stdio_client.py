@@ -1,5 +1,6 @@
-"""A raw JSON-RPC client for the real server over stdio: sends any bytes (malformed framing included),
-collects every frame the server writes, answers the server's own requests with null, and keeps stderr."""
+"""A raw JSON-RPC client for the real server over stdio (it sends any bytes, malformed framing included,
+collects every frame the server writes, answers the server's own requests with null and keeps stderr),
+and the models.json of the reliability suite."""
 
 from __future__ import annotations
 
@@ -12,6 +13,25 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+TEST_PROFILE = {"mechanisms": [], "turnCap": 4, "retries": 0, "toolCallFormat": "native"}
+
+
+def models_file(folder: Path, extra_providers: dict[str, Any] | None = None) -> Path:
+    data = {
+        "default": "test/hello",
+        "profiles": {"test": TEST_PROFILE},
+        "providers": {
+            "test": {
+                "api": "scripted",
+                "models": [{"id": "hello", "replies": ["Hello."] * 50, "profile": "test"}],
+            },
+            **(extra_providers or {}),
+        },
+    }
+    path = folder / "models.json"
+    path.write_text(json.dumps(data, indent=1))
+    return path
 
 
 def frame(body: bytes | dict[str, Any] | list[Any]) -> bytes:
