@@ -37,18 +37,23 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
   let hunk: DiffHunk | null = null;
   let oldNo = 0;
   let newNo = 0;
+  // Lines the current hunk's header still promises: until they are read, `--- `/`+++ ` lines are code
+  // (a removed "-- x" line followed by an added "++ y" line), not the next file's header.
+  let oldLeft = 0;
+  let newLeft = 0;
   const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ ')) {
+    const inHunk = hunk !== null && (oldLeft > 0 || newLeft > 0);
+    if (!inHunk && line.startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ ')) {
       file = { oldPath: stripPrefix(line.slice(4)), newPath: stripPrefix(lines[i + 1]!.slice(4)), hunks: [] };
       files.push(file);
       hunk = null;
       i++;
       continue;
     }
-    const m = HUNK_RE.exec(line);
+    const m = inHunk ? null : HUNK_RE.exec(line);
     if (m) {
       if (!file) {
         file = { oldPath: '', newPath: '', hunks: [] };
@@ -56,6 +61,8 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
       }
       oldNo = Number(m[1]);
       newNo = Number(m[3]);
+      oldLeft = m[2] === undefined ? 1 : Number(m[2]);
+      newLeft = m[4] === undefined ? 1 : Number(m[4]);
       hunk = { header: line, oldStart: oldNo, newStart: newNo, lines: [] };
       file.hunks.push(hunk);
       continue;
@@ -65,13 +72,17 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
     const body = line.slice(1);
     if (sign === '+') {
       hunk.lines.push({ kind: 'add', text: body, newLine: newNo++ });
+      newLeft--;
     } else if (sign === '-') {
       hunk.lines.push({ kind: 'del', text: body, oldLine: oldNo++ });
+      oldLeft--;
     } else if (sign === '\\') {
       hunk.lines.push({ kind: 'meta', text: line });
     } else {
       // ' ' or an empty line (some generators drop the space of blank context lines).
       hunk.lines.push({ kind: 'context', text: sign === ' ' ? body : line, oldLine: oldNo++, newLine: newNo++ });
+      oldLeft--;
+      newLeft--;
     }
   }
   return files;

@@ -7,7 +7,6 @@
  * status bar item and the commands.
  */
 import { randomBytes } from 'node:crypto';
-import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -35,9 +34,13 @@ import {
   RestartPolicy,
   type SkiffSettings,
   initializationOptions,
-  resolveServerLaunch,
   serverConfiguration,
 } from './config';
+import type { FoundServer } from './serverLookup';
+import { locateServer, offerInstall } from './serverSetup';
+
+/** How the server is found and installed (tests replace these with a fake file system). */
+export const serverHooks = { locate: locateServer, offerInstall };
 import {
   type Decision,
   PROPOSAL_SCHEME,
@@ -456,11 +459,10 @@ class ServerManager {
     private readonly chat: ChatViewProvider,
   ) {}
 
-  private options(): { server: ServerOptions; client: LanguageClientOptions } {
+  private options(launch: FoundServer): { server: ServerOptions; client: LanguageClientOptions } {
     const settings = readSettings();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const launch = resolveServerLaunch(settings, { workspaceFolder: folder, home: os.homedir() });
-    this.output.appendLine(`[skiff] starting ${launch.command} ${launch.args.join(' ')}`);
+    this.output.appendLine(`[skiff] starting ${launch.command} ${launch.args.join(' ')} (found: ${launch.source})`);
     const server: ServerOptions = {
       command: launch.command,
       args: launch.args,
@@ -546,7 +548,13 @@ class ServerManager {
   }
 
   async start(): Promise<void> {
-    const { server, client: clientOptions } = this.options();
+    const launch = await serverHooks.locate(readSettings());
+    if (!launch) {
+      this.controller.detach('stopped');
+      void serverHooks.offerInstall(() => this.restart());
+      return;
+    }
+    const { server, client: clientOptions } = this.options(launch);
     const client = new LanguageClient('skiff', 'Skiff', server, clientOptions);
     this.client = client;
     const api = new SkiffApi(client);

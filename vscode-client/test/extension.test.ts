@@ -66,6 +66,27 @@ vi.mock('vscode-languageclient/node', async () => {
 
 const { stub } = vscode as unknown as { stub: any };
 const ext = await import('../src/extension');
+const { findServer } = await import('../src/serverLookup');
+
+/** The machine the lookup sees: `skiff` on PATH in /usr/bin unless a test says otherwise. */
+const machine = { executables: new Set(['/usr/bin/skiff']), installOffers: 0 };
+ext.serverHooks.locate = (settings) =>
+  findServer(settings, {
+    platform: 'linux',
+    home: '/home/me',
+    env: { PATH: '/usr/local/bin:/usr/bin' },
+    workspaceFolder: '/work/demo',
+    trusted: true,
+    isExecutable: async (file) => machine.executables.has(file),
+    pythonExtensionInterpreter: async () => undefined,
+    hasSkiffModule: async () => false,
+  });
+ext.serverHooks.offerInstall = async () => void machine.installOffers++;
+
+/** Lets the server lookup (promises, no timers) finish so the language client exists. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+}
 
 type FakeClient = FakeConnection & {
   serverOptions: any;
@@ -131,6 +152,7 @@ async function activate(config: Record<string, unknown> = {}) {
   stub.config = { 'skiff.autoOpenProposals': false, ...config };
   context = makeContext();
   api = ext.activate(context);
+  await settle();
   const client = hoisted.clients.at(-1) as FakeClient;
   client
     .on(Methods.status, () => ({ model: 'test/scripted', busy: false, tokensPerSecond: 7.5 }))
@@ -144,6 +166,8 @@ async function activate(config: Record<string, unknown> = {}) {
 beforeEach(() => {
   stub.reset();
   hoisted.clients.length = 0;
+  machine.executables = new Set(['/usr/bin/skiff']);
+  machine.installOffers = 0;
 });
 
 afterEach(async () => {
@@ -169,7 +193,7 @@ describe('activation', () => {
 
   it('starts `skiff serve` over stdio with skiffUi initialization options', async () => {
     const client = await activate({ 'skiff.model': 'test/scripted', 'skiff.bash.mode': 'manual' });
-    expect(client.serverOptions).toMatchObject({ command: 'skiff', args: ['serve'], transport: 0, options: { cwd: '/work/demo' } });
+    expect(client.serverOptions).toMatchObject({ command: '/usr/bin/skiff', args: ['serve'], transport: 0, options: { cwd: '/work/demo' } });
     expect(client.clientOptions.initializationOptions).toEqual({ model: 'test/scripted', bash: { mode: 'manual' }, skiffUi: true });
     expect(client.clientOptions.documentSelector).toEqual([{ scheme: 'file' }, { scheme: 'untitled' }]);
   });
@@ -178,6 +202,32 @@ describe('activation', () => {
     const client = await activate({ 'skiff.pythonPath': '/venv/bin/python', 'skiff.modelsFile': '/m.json' });
     expect(client.serverOptions).toMatchObject({ command: '/venv/bin/python', args: ['-m', 'skiff.server'] });
     expect(client.serverOptions.options.env.SKIFF_MODELS_FILE).toBe('/m.json');
+  });
+
+  it('runs the skiff of the workspace virtualenv, and offers to install when Skiff is nowhere', async () => {
+    machine.executables.add('/work/demo/.venv/bin/skiff');
+    const client = await activate();
+    expect(client.serverOptions).toMatchObject({ command: '/work/demo/.venv/bin/skiff', args: ['serve'] });
+    await ext.deactivate();
+    hoisted.clients.length = 0;
+    machine.executables.clear();
+    stub.reset();
+    ext.activate(makeContext());
+    await settle();
+    expect(hoisted.clients).toHaveLength(0);
+    expect(machine.installOffers).toBe(1);
+  });
+
+  it('activates on its commands and view only, and restricts what may run in untrusted workspaces', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    const commands = pkg.contributes.commands.map((c: { command: string }) => `onCommand:${c.command}`);
+    expect(pkg.activationEvents.sort()).toEqual([...commands, 'onView:skiff.chat'].sort());
+    const untrusted = pkg.capabilities.untrustedWorkspaces;
+    expect(untrusted.supported).toBe('limited');
+    expect(untrusted.restrictedConfigurations.sort()).toEqual(
+      ['skiff.bash.allow', 'skiff.bash.mode', 'skiff.modelsFile', 'skiff.proposals.mode', 'skiff.pythonPath', 'skiff.serverCommand'].sort(),
+    );
+    for (const key of untrusted.restrictedConfigurations) expect(pkg.contributes.configuration.properties[key]).toBeDefined();
   });
 
   it('shows model, busy state and tokens/s in the status bar', async () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { escapeHtml, isSafeUrl, renderInline, renderMarkdown } from '../src/webview/markdown';
 
 /** Tags the renderer may emit; anything else in the output is a sanitizer bug. */
-const ALLOWED = new Set(['p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'blockquote', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'a', 'div', 'span', 'button']);
+const ALLOWED = new Set(['p', 'br', 'strong', 'em', 's', 'code', 'pre', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'blockquote', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'a', 'div', 'span', 'button']);
+
+/** markdown-it puts a newline between block tags; the tests compare the tags only. */
+function compact(html: string): string {
+  return html.replace(/\n+(?=<)/g, '').replace(/<br>\n/g, '<br>');
+}
 
 function tagsOf(html: string): string[] {
   return [...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!.toLowerCase());
@@ -71,8 +76,8 @@ describe('renderMarkdown safety', () => {
 
 describe('renderMarkdown formatting', () => {
   it('renders inline formatting', () => {
-    expect(renderInline('a **b** *c* _d_ ~~e~~ `f*g*`')).toBe('a <strong>b</strong> <em>c</em> <em>d</em> <del>e</del> <code>f*g*</code>');
-    expect(renderInline('snake_case_name and 2*3*4')).toBe('snake_case_name and 2*3*4');
+    expect(renderInline('a **b** *c* _d_ ~~e~~ `f*g*`')).toBe('a <strong>b</strong> <em>c</em> <em>d</em> <s>e</s> <code>f*g*</code>');
+    expect(renderInline('snake_case_name and 2 * 3 * 4')).toBe('snake_case_name and 2 * 3 * 4');
     expect(renderInline('[docs](https://example.com/a_b_c_)')).toBe(
       '<a href="https://example.com/a_b_c_" title="https://example.com/a_b_c_">docs</a>',
     );
@@ -92,9 +97,9 @@ describe('renderMarkdown formatting', () => {
   });
 
   it('renders headings, lists, quotes, rules and tables', () => {
-    const html = renderMarkdown(
+    const html = compact(renderMarkdown(
       '# Title\n\n1. one\n2. two\n   - nested\n\n- [x] done\n- [ ] todo\n\n> quoted **text**\n\n---\n\n| a | b |\n|:--|--:|\n| 1 | 2 |',
-    );
+    ));
     expect(html).toContain('<h1>Title</h1>');
     expect(html).toContain('<ol><li>one</li><li>two<ul><li>nested</li></ul></li></ol>');
     expect(html).toContain('<span class="task done">☑</span> done');
@@ -106,6 +111,42 @@ describe('renderMarkdown formatting', () => {
   });
 
   it('keeps line breaks inside paragraphs', () => {
-    expect(renderMarkdown('line one\nline two')).toBe('<p>line one<br>line two</p>');
+    expect(compact(renderMarkdown('line one\nline two'))).toBe('<p>line one<br>line two</p>');
+  });
+
+  it('nests lists by indentation, several levels deep', () => {
+    const html = compact(renderMarkdown('- a\n  - b\n    - c\n  - b2\n- d\n\n1. one\n   1. sub\n2. two'));
+    expect(html).toBe(
+      '<ul><li>a<ul><li>b<ul><li>c</li></ul></li><li>b2</li></ul></li><li>d</li></ul>' +
+        '<ol><li>one<ol><li>sub</li></ol></li><li>two</li></ol>',
+    );
+  });
+
+  it('keeps parentheses inside link targets', () => {
+    expect(renderInline('[Foo](https://en.wikipedia.org/wiki/Foo_(bar)) and (see [x](https://a.example/p))')).toBe(
+      '<a href="https://en.wikipedia.org/wiki/Foo_(bar)" title="https://en.wikipedia.org/wiki/Foo_(bar)">Foo</a> and ' +
+        '(see <a href="https://a.example/p" title="https://a.example/p">x</a>)',
+    );
+  });
+
+  it('honours backslash escapes', () => {
+    expect(renderInline('2 \\* 3 \\* 4 is \\*not emphasis\\* and \\_nor this\\_')).toBe(
+      '2 * 3 * 4 is *not emphasis* and _nor this_',
+    );
+    expect(compact(renderMarkdown('\\# not a heading'))).toBe('<p># not a heading</p>');
+  });
+
+  it('renders setext headings', () => {
+    expect(compact(renderMarkdown('Title\n=====\n\nSection\n-------\n\ntext'))).toBe(
+      '<h1>Title</h1><h2>Section</h2><p>text</p>',
+    );
+  });
+
+  it('escapes raw HTML, inline and as a block', () => {
+    const html = compact(renderMarkdown('a <b onclick="x()">bold</b> word\n\n<div>\n<script>alert(1)</script>\n</div>'));
+    expect(html).toContain('a &lt;b onclick=&quot;x()&quot;&gt;bold&lt;/b&gt; word');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<b ');
+    assertSafe(html);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { type ChatItem, type ChatState, type SessionView, activeSession } from '../chatState';
 import { type DiffFile, diffStats, parseUnifiedDiff } from '../diff';
+import { diffFromHunks } from '../hunks';
 import type { Proposal, ProposalFile } from '../protocol';
 import { CHECK_FAILED_MARK, CHECK_OK_MARK, checksView, isUndoable, statusLabel } from '../proposals';
 import { footerView, shortModel } from '../status';
@@ -71,7 +72,8 @@ export function renderDiffFile(file: DiffFile): string {
 }
 
 function renderProposalFile(file: ProposalFile, key: string, index: number, opts: RenderOptions): string {
-  const parsed = parseUnifiedDiff(file.diff ?? '');
+  // The server's structured hunks; the unified diff text only for a server that sends none.
+  const parsed = Array.isArray(file.hunks) && file.hunks.length ? [diffFromHunks(file)] : parseUnifiedDiff(file.diff ?? '');
   const stats = diffStats(parsed);
   const k = `${key}:f${index}`;
   const open = isOpen(opts, k, true) ? ' open' : '';
