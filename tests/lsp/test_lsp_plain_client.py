@@ -31,6 +31,21 @@ async def test_direct_mode_applies_every_proposal_during_the_turn(client: Langua
     assert proposal["status"] == "applied"
 
 
+async def test_a_direct_edit_the_editor_declines_is_rejected_with_an_info_message(client: LanguageClient):
+    editor = ed(client)
+    uri = editor.open("stats.py")
+    editor.apply_answer = False  # as Eglot's "Proceed? n" (applied: false here)
+    await set_model(client, "test/edit")
+    before = len(client.messages)
+    result = await chat(client, "add a docstring")
+    pid = result["proposalIds"][0]
+    assert editor.text(uri) == STATS_PY
+    assert plain(await editor.request("skiff/proposal", {"id": pid}))["status"] == "rejected"
+    messages = [m for m in client.messages[before:] if pid in m.message]
+    assert [m.type for m in messages] == [lsp.MessageType.Info]
+    assert messages[0].message.startswith(f"Skiff: proposal {pid} rejected: the editor did not apply")
+
+
 @pytest.mark.parametrize(("answer", "status"), [("Allow once", "completed"), (None, "failed")])
 async def test_permission_falls_back_to_show_message_request(
     client: LanguageClient, answer: str | None, status: str
