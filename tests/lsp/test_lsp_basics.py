@@ -49,6 +49,7 @@ async def test_initialize_advertises_incremental_sync_resolve_and_commands(clien
         "skiff.ask",
         "skiff.cancel",
         "skiff.resolveProposal",
+        "skiff.showProposal",
         "skiff.undoProposal",
     ]
 
