@@ -25,7 +25,11 @@ PATH = Path("/ws/m.py")
 # Few distinct lines, so contexts repeat and the ambiguous cases come up often.
 LINES = ["a\n", "b\n", "c\n", "def f():\n", "    return 1\n", "\n", "import os\n"]
 SETTINGS = settings(
-    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 line = st.sampled_from(LINES)
@@ -207,7 +211,13 @@ actions = st.lists(
 )
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(docs, docs, actions)
 def test_accept_reject_undo_with_user_edits_keep_the_buffer_exact(
     base: list[str], new: list[str], steps: list[tuple]
