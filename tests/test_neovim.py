@@ -151,6 +151,16 @@ MODELS = {
                     ],
                 },
                 {
+                    # test_failed_turn.lua: the model server is down.
+                    "id": "broken",
+                    "replies": [
+                        {
+                            "error": "cannot reach the model server at http://127.0.0.1:9/v1/chat/completions: "
+                            "[Errno 111] Connection refused - is it running?"
+                        }
+                    ],
+                },
+                {
                     # test_cancel.lua: a reply that would take ~20 s, then a quick one.
                     "id": "slow",
                     "delay": 0.05,
@@ -161,7 +171,12 @@ MODELS = {
                     ],
                 },
             ],
-        }
+        },
+        # test_health_broken.lua: an in-process model whose GGUF file is missing.
+        "local": {
+            "api": "llama-cpp",
+            "models": [{"id": "unloadable", "path": "/nonexistent/skiff-test/model.gguf"}],
+        },
     },
 }
 
@@ -235,6 +250,10 @@ def run_script(nvim: str, script: str, tmp_path: Path) -> subprocess.CompletedPr
         "test_cancel.lua",
         "test_commands.lua",
         "test_health.lua",
+        "test_health_broken.lua",
+        "test_failed_turn.lua",
+        "test_lazy.lua",
+        "test_polish.lua",
         "test_conflict.lua",
     ],
 )

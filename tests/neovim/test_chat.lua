@@ -52,7 +52,7 @@ H.run("chat", function()
     ("transcript out of order: you=%s prompt=%s first=%s tool=%s answer=%s marker=%s"):format(
       tostring(you), tostring(prompt), tostring(first), tostring(tool), tostring(answer), tostring(marker)))
   H.ok(lines[tool]:find("read", 1, true), "tool line names the read tool: " .. lines[tool])
-  H.ok(lines[tool]:find("completed", 1, true), "tool line shows completion: " .. lines[tool])
+  H.ok(lines[tool]:find("✓ done", 1, true), "tool line shows completion in words: " .. lines[tool])
   -- Nothing left in the prompt section.
   H.eq("", chat.prompt_text(), "prompt section after sending")
 

@@ -82,7 +82,8 @@ H.run("checks", function()
   local label = "✓ syntax ok · 1 test passed"
   H.ok(vim.wo[r.right_win].winbar:find("%#DiagnosticOk#" .. label .. "%*", 1, true), "winbar shows the passing checks: " .. vim.wo[r.right_win].winbar)
   local drawn = winbar(r.right_win, 400)
-  H.eq(1, drawn.str:find(label .. " · Skiff proposal " .. id .. " · stats.py (1/1)", 1, true), "winbar text: " .. drawn.str)
+  -- Each half of the 80-column tab shows what fits, the checks first (test_polish.lua: the rest).
+  H.eq(1, drawn.str:find(label, 1, true), "winbar text: " .. drawn.str)
   H.eq("DiagnosticOk", group_at(drawn, 0), "highlight of the passing checks")
   local opened = note("proposal " .. id .. " checks:")
   H.ok(opened, "a message when the review opens")
@@ -115,7 +116,7 @@ H.run("checks", function()
   local bar = vim.wo[r.left_win].winbar
   H.ok(bar:find("%#DiagnosticWarn#" .. label .. "%*", 1, true), "winbar marks the failing checks: " .. bar)
   drawn = winbar(r.left_win, 400)
-  H.eq(1, drawn.str:find(label .. " · Skiff proposal " .. id .. " · stats.py (1/1) · 0 accepted", 1, true), "winbar text: " .. drawn.str)
+  H.eq(1, drawn.str:find(label, 1, true), "winbar text: " .. drawn.str)
   H.eq("DiagnosticWarn", group_at(drawn, 0), "highlight of the failing checks")
   -- A narrow window keeps the checks and truncates the rest.
   drawn = winbar(r.left_win, 40)

@@ -423,6 +423,13 @@ export function reduce(state: ChatState, action: ChatAction): ChatState {
           ...session,
           items: [...session.items, { kind: 'error', key: k, message: action.message ?? 'The request failed.' }],
         };
+      } else if (action.result?.stopReason === 'error' && !failedSinceLastPrompt(session.items)) {
+        // The reason (with its fix) normally arrived as an `error` update; show the result's copy if not.
+        [k, state] = key(state);
+        session = {
+          ...session,
+          items: [...session.items, { kind: 'error', key: k, message: action.result.error ?? 'The request failed.' }],
+        };
       } else if (action.result?.stopReason === 'max_turn_requests') {
         [k, state] = key(state);
         session = {
@@ -528,4 +535,14 @@ export class ChatStore {
     this.listeners.push(listener);
     return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
   }
+}
+
+/** Whether the current turn (the items after the last prompt) already shows an error. */
+function failedSinceLastPrompt(items: ChatItem[]): boolean {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if (item.kind === 'error') return true;
+    if (item.kind === 'user') return false;
+  }
+  return false;
 }

@@ -105,6 +105,8 @@ export interface ChatResult {
   stopReason: StopReason;
   proposalIds?: string[];
   usage?: Usage;
+  /** With stopReason 'error': what failed and its fix (the same text as the `error` update). */
+  error?: string;
 }
 
 export interface TextContent {

@@ -69,6 +69,23 @@ describe('chat reducer', () => {
     expect(state.sessions.l!.items.at(-1)).toMatchObject({ kind: 'error', message: 'session busy' });
   });
 
+  it('shows why a turn failed once, from the error update or else from the result', () => {
+    const failure = 'cannot reach the model server at http://127.0.0.1:11434/v1/chat/completions Fix: start Ollama';
+    const result = { sessionId: 's', stopReason: 'error', error: failure };
+    let state = run([
+      { type: 'prompt', sessionId: null, localId: 'l', text: 'x' },
+      { type: 'update', params: { sessionId: 's', update: { sessionUpdate: 'error', message: failure } } },
+      { type: 'turnEnded', sessionId: 's', localId: 'l', outcome: 'done', result },
+    ]);
+    expect(kinds(state.sessions.s!.items)).toEqual(['user', 'error']);
+    expect(state.sessions.s!.items.at(-1)).toMatchObject({ kind: 'error', message: failure });
+    state = run([
+      { type: 'prompt', sessionId: 's', text: 'again' },
+      { type: 'turnEnded', sessionId: 's', outcome: 'done', result },
+    ], state);
+    expect(kinds(state.sessions.s!.items)).toEqual(['user', 'error', 'user', 'error']);
+  });
+
   it('adds updates of unknown sessions as background sessions without stealing the view', () => {
     let state = run([{ type: 'select', sessionId: null }]);
     state = reduce(state, { type: 'update', params: { sessionId: 'bg', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: 'x' } } } });

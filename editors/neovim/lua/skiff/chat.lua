@@ -194,7 +194,7 @@ local status_icon = { in_progress = "…", pending = "…", completed = "✓", f
 
 local function tool_line(call)
   local status = call.status or "in_progress"
-  local line = ("[tool] %s (%s) %s %s"):format(call.title or call.toolCallId or "tool", call.kind or "other", status_icon[status] or "", status)
+  local line = ("[tool] %s (%s) %s %s"):format(call.title or call.toolCallId or "tool", call.kind or "other", status_icon[status] or "", util.status_word(status))
   if status ~= "in_progress" and type(call.content) == "table" and call.content[1] then
     local c = call.content[1]
     local text = c.content and c.content.text or c.text
@@ -289,8 +289,12 @@ function M.turn_finished(turn)
   end
   if turn.status == "cancelled" then
     M.note_turn(turn, "[cancelled]")
+  elseif turn.status == "done" and turn.stop_reason == "error" then
+    if not turn.error_noted then
+      M.note_turn(turn, "[error] " .. (turn.error or "the turn failed"))
+    end
   elseif turn.status == "done" and turn.stop_reason and turn.stop_reason ~= "end_turn" then
-    M.note_turn(turn, "[stopped: " .. turn.stop_reason .. "]")
+    M.note_turn(turn, "[" .. util.status_word(turn.stop_reason) .. "]")
   end
   if turn.kind == "chat" and turn.session_id then
     M.session_id = M.session_id or turn.session_id

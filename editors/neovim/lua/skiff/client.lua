@@ -105,8 +105,8 @@ end
 --- workspace/applyEdit: Neovim 0.11's handler skips a TextDocumentEdit whose version is older than
 --- the buffer (it only prints "newer than edits") and still answers applied = true. Refuse such an
 --- edit explicitly so the server keeps the proposal pending; everything else goes to the default
---- handler. Change annotations (needsConfirmation) are ignored by Neovim: it does not advertise
---- changeAnnotationSupport, so nothing prompts.
+--- handler. Neovim 0.11 does not advertise changeAnnotationSupport, so the server sends plain edits
+--- (no change annotations) and the review tab is where hunks are decided.
 local function apply_edit_handler(err, params, ctx)
   local changes = params and params.edit and params.edit.documentChanges
   for _, change in ipairs(changes or {}) do
@@ -193,21 +193,27 @@ function M.setup()
       else
         M.progress[p.token] = value
       end
-      -- Chat turns already stream into a visible buffer: only notify for the others.
-      local quiet = false
+      -- Chat turns already stream into a visible buffer: only notify for the others. How a turn the
+      -- plugin started ended is said by the turn itself (with the reason when it failed), not here.
+      local quiet, own = false, false
       local session = package.loaded["skiff.session"]
       local chat = package.loaded["skiff.chat"]
-      if session and chat and chat.bufnr and #vim.fn.win_findbuf(chat.bufnr) > 0 then
-        for _, t in ipairs(session.turns) do
-          if t.token == p.token and t.kind == "chat" then
-            quiet = true
-          end
+      local chat_shown = chat and chat.bufnr and vim.api.nvim_buf_is_valid(chat.bufnr) and #vim.fn.win_findbuf(chat.bufnr) > 0
+      for _, t in ipairs(session and session.turns or {}) do
+        if t.token == p.token then
+          own = true
+          quiet = quiet or (t.kind == "chat" and chat_shown)
         end
       end
       if config.options.progress == "notify" and not quiet then
+        -- util.notify adds "Skiff: "; the server's title is "Skiff" too, so it is not repeated.
+        local title = value.title and value.title ~= "Skiff" and value.title or nil
         if value.kind == "begin" then
-          util.notify((value.title or "working") .. (value.message and (": " .. value.message) or "") .. " (:SkiffCancel stops)")
-        elseif value.kind == "end" and value.message then
+          local what = table.concat(vim.tbl_filter(function(x)
+            return x ~= nil and x ~= ""
+          end, { title, value.message }), ": ")
+          util.notify((what ~= "" and what or "working") .. " (:SkiffCancel stops)")
+        elseif value.kind == "end" and value.message and not own then
           util.notify(value.message)
         end
       end

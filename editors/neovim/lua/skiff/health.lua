@@ -1,5 +1,6 @@
--- :checkhealth skiff — the server command, its version, and whether the server (and its model
--- configuration) answers skiff/status.
+-- :checkhealth skiff — the server command, its version, whether the server answers skiff/status, and
+-- whether the configured model really works (skiff/status with checkModel: the same checks as
+-- `skiff doctor`, each failure with its fix).
 local M = {}
 
 local function server_version_cmd(cmd)
@@ -50,7 +51,7 @@ function M.check()
       h.ok(("%s is executable (%s)"):format(cmd[1], vim.fn.exepath(cmd[1])))
     else
       h.error(("%s is not executable"):format(cmd[1]), {
-        "pip install skiff-ls (provides `skiff serve`)",
+        "pipx install 'skiff-ls[embedded]' (or pip install 'skiff-ls[embedded]'): provides `skiff serve` and the default in-process model",
         "or set cmd = { '/path/to/skiff', 'serve' } in setup()",
       })
       return
@@ -108,7 +109,9 @@ function M.check()
     client.offset_encoding or "?"
   ))
 
-  local resp, err = client:request_sync("skiff/status", vim.empty_dict(), 10000)
+  -- checkModel: the server tries the model (imports, model file, server, one token): a cold model may
+  -- take a while to load.
+  local resp, err = client:request_sync("skiff/status", { checkModel = true }, 180000)
   if not resp then
     h.error("skiff/status did not answer: " .. tostring(err))
   elseif resp.err then
@@ -116,10 +119,32 @@ function M.check()
   else
     local s = resp.result or {}
     h.ok(("skiff/status: version %s, model %s, %s"):format(tostring(s.version), tostring(s.model), s.busy and "busy" or "idle"))
+    local check = s.modelCheck
+    if type(check) ~= "table" then
+      h.warn("the server did not check the model (no modelCheck in skiff/status): update Skiff, then run `skiff doctor`")
+    else
+      for _, c in ipairs(check.checks or {}) do
+        local line = ("%s: %s"):format(tostring(c.name), tostring(c.detail))
+        local advice = c.fix and { c.fix } or nil
+        if c.status == "ok" then
+          h.ok(line)
+        elseif c.status == "warn" then
+          h.warn(line, advice)
+        else
+          h.error(line, advice)
+        end
+      end
+      if check.ok then
+        h.ok(("model %s works"):format(tostring(check.model)))
+      else
+        h.error(("model %s cannot work: %s"):format(tostring(check.model or s.model), tostring(check.summary)), {
+          check.fix or "run `skiff doctor` in a terminal",
+          "pick another model with :SkiffModel (local servers' models are listed too)",
+        })
+      end
+    end
     if type(s.tokensPerSecond) == "number" and s.tokensPerSecond > 0 then
       h.ok(("the model answered: %.1f tokens/s in the last turn"):format(s.tokensPerSecond))
-    else
-      h.info("no turn has run yet in this server, so the model has not been measured (try :SkiffChat hello)")
     end
     local models = client:request_sync("skiff/models", vim.empty_dict(), 10000)
     if models and models.result then
@@ -127,7 +152,12 @@ function M.check()
       for _, m in ipairs(models.result.models or {}) do
         if m.id == s.model then
           found = true
-          h.ok(("model %s is in the registry (%s, context %s)"):format(m.id, m.api or m.provider or "?", tostring(m.contextWindow or "?")))
+          h.ok(("model %s: %s, context %s tokens%s"):format(
+            m.id,
+            m.api or m.provider or "?",
+            tostring(m.contextLimit or m.contextWindow or "?"),
+            m.discovered and " (found on a local server)" or ""
+          ))
         end
       end
       if not found then

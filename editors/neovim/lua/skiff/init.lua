@@ -193,8 +193,11 @@ function M.model(id)
       prompt = "Skiff model",
       format_item = function(m)
         local mark = m.id == result.current and "● " or "  "
-        local ctx = m.contextWindow and (" · " .. m.contextWindow .. " ctx") or ""
-        return mark .. m.id .. (m.name and m.name ~= m.id and (" — " .. m.name) or "") .. ctx
+        local limit = m.contextLimit or m.contextWindow
+        local ctx = limit and (" · " .. limit .. " ctx") or ""
+        -- served: a local server (llama.cpp, Ollama, LM Studio) answered with it just now.
+        local where = m.served and " · running locally" or (m.discovered and " · found locally" or "")
+        return mark .. m.id .. (m.name and m.name ~= m.id and (" — " .. m.name) or "") .. ctx .. where
       end,
     }, function(choice)
       if choice then

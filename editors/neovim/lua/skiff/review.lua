@@ -138,6 +138,52 @@ local function winbar_escape(s)
   return (s:gsub("%%", "%%%%"))
 end
 
+--- The winbar's pieces, most important first: the checks (highlighted), the proposal, the file, the
+--- counts, then one key hint after another.
+local function winbar_parts(r, file, a, j, p)
+  local keys = config.options.review.keys
+  local parts = {}
+  local checks, _, checks_hl = util.checks_label(r.proposal.verification)
+  if checks then
+    table.insert(parts, { text = checks, hl = checks_hl })
+  end
+  table.insert(parts, { text = ("Skiff proposal %s"):format(r.proposal.id) })
+  table.insert(parts, { text = ("%s (%d/%d)"):format(file.path or file.uri, r.file_idx, #r.proposal.files) })
+  table.insert(parts, { text = ("%d accepted, %d rejected, %d pending"):format(a, j, p) })
+  local hints = {
+    { keys.accept, keys.reject, "hunk" },
+    { keys.accept_all, keys.reject_all, "all" },
+    { keys.submit, nil, "submit" },
+    { keys.next_file, keys.prev_file, "file" },
+    { keys.close, nil, "close" },
+  }
+  for _, h in ipairs(hints) do
+    if h[1] and h[1] ~= "" then
+      table.insert(parts, { text = ("%s%s %s"):format(h[1], h[2] and h[2] ~= "" and ("/" .. h[2]) or "", h[3]) })
+    end
+  end
+  return parts
+end
+
+--- The winbar for a window `width` columns wide: the pieces that fit, in order (the first always; the
+--- rest stop at the first that does not fit), so nothing is cut off mid-word at the edge.
+local function fit_winbar(parts, width)
+  local sep = " · "
+  local used, out = 0, {}
+  for i, part in ipairs(parts) do
+    local w = vim.fn.strdisplaywidth(part.text) + (i > 1 and #sep or 0)
+    if i > 1 and used + w > width then
+      break
+    end
+    used = used + w
+    local text = winbar_escape(part.text)
+    table.insert(out, part.hl and ("%#" .. part.hl .. "#" .. text .. "%*") or text)
+  end
+  -- A window narrower than the first piece truncates it at its end.
+  out[1] = out[1] .. "%<"
+  return table.concat(out, sep)
+end
+
 --- Redraws decision marks and the winbar.
 local function decorate(r)
   local file = r.proposal.files[r.file_idx]
@@ -160,32 +206,23 @@ local function decorate(r)
     end
   end
   local a, j, p = counts(r)
-  -- The checks come first and the rest truncates (%<), so a narrow window still shows them.
-  local bar = winbar_escape(("Skiff proposal %s · "):format(r.proposal.id))
-  local checks, _, checks_hl = util.checks_label(r.proposal.verification)
-  if checks then
-    bar = "%#" .. checks_hl .. "#" .. winbar_escape(checks) .. "%* · " .. bar .. "%<"
-  end
-  bar = bar .. winbar_escape(("%s (%d/%d) · %d accepted, %d rejected, %d pending · %s/%s hunk · %s/%s all · %s submit · %s/%s file"):format(
-    file.path or file.uri,
-    r.file_idx,
-    #r.proposal.files,
-    a,
-    j,
-    p,
-    keys.accept,
-    keys.reject,
-    keys.accept_all,
-    keys.reject_all,
-    keys.submit,
-    keys.next_file,
-    keys.prev_file
-  ))
+  local parts = winbar_parts(r, file, a, j, p)
   for _, win in ipairs({ r.left_win, r.right_win }) do
     if vim.api.nvim_win_is_valid(win) then
-      vim.wo[win].winbar = bar
+      vim.wo[win].winbar = fit_winbar(parts, vim.api.nvim_win_get_width(win))
     end
   end
+end
+
+--- The current review's winbar as it would be for a window `width` columns wide.
+---@param width integer
+---@return string?
+function M.winbar_for(width)
+  local r = M.current
+  if not is_open() then
+    return nil
+  end
+  return fit_winbar(winbar_parts(r, r.proposal.files[r.file_idx], counts(r)), width)
 end
 
 local function map_keys(r, buf, is_scratch)
@@ -317,7 +354,7 @@ function M.open(id, cb)
     end
     session.proposals[id] = vim.tbl_extend("force", session.proposals[id] or {}, full)
     if full.status ~= "pending" then
-      util.warn(("proposal %s is %s"):format(id, tostring(full.status)))
+      util.warn(("proposal %s is already %s"):format(id, util.status_word(full.status)))
       return
     end
     if is_open() then
@@ -344,6 +381,15 @@ function M.open(id, cb)
       submitting = false,
     }
     M.show_file(1)
+    -- Fit the winbar again when the windows change size.
+    vim.api.nvim_create_autocmd({ "WinResized", "VimResized" }, {
+      group = vim.api.nvim_create_augroup("skiff.review", { clear = true }),
+      callback = function()
+        if is_open() then
+          decorate(M.current)
+        end
+      end,
+    })
     local checks, ok = util.checks_label(full.verification)
     if checks then
       local msg = ("proposal %s checks: %s"):format(id, checks)
@@ -478,6 +524,7 @@ function M.close()
     return
   end
   M.current = nil
+  pcall(vim.api.nvim_del_augroup_by_name, "skiff.review")
   unmap_real(r)
   if vim.api.nvim_tabpage_is_valid(r.tab) then
     for _, win in ipairs(vim.api.nvim_tabpage_list_wins(r.tab)) do

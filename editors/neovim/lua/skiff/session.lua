@@ -101,6 +101,27 @@ function M.start(client, opts)
   return turn
 end
 
+local function chat_visible()
+  local c = package.loaded["skiff.chat"]
+  return c ~= nil and c.bufnr ~= nil and vim.api.nvim_buf_is_valid(c.bufnr) and #vim.fn.win_findbuf(c.bufnr) > 0
+end
+
+--- Says why a turn did not finish normally where the user looks: the chat shows it for a chat turn on
+--- screen; every other turn (:SkiffAsk, code actions, a hidden chat) gets a notification.
+---@param turn skiff.Turn
+local function report_end(turn)
+  if turn.kind == "chat" and chat_visible() then
+    return
+  end
+  if turn.status == "cancelled" then
+    util.notify("cancelled" .. (turn.label and (" (" .. turn.label .. ")") or ""))
+  elseif turn.stop_reason == "error" or turn.status == "error" then
+    util.error(turn.error or "the request failed; :SkiffChat shows what happened")
+  elseif turn.stop_reason and turn.stop_reason ~= "end_turn" then
+    util.warn(util.status_word(turn.stop_reason))
+  end
+end
+
 ---@param turn skiff.Turn
 function M.finish(turn, err, result)
   if turn.status ~= "running" and turn.status ~= "cancelling" then
@@ -112,11 +133,10 @@ function M.finish(turn, err, result)
     else
       turn.status = "error"
       turn.error = util.format_err(err)
+      turn.error_noted = true
       chat().note_turn(turn, "[error] " .. turn.error)
-      if turn.kind ~= "chat" then
-        util.error(turn.error)
-      end
     end
+    report_end(turn)
   else
     result = result or {}
     turn.status = "done"
@@ -132,7 +152,12 @@ function M.finish(turn, err, result)
     if result.usage then
       turn.usage = vim.tbl_extend("force", turn.usage or {}, result.usage)
     end
-    if turn.kind == "ask" and #turn.proposals == 0 and util.trim(turn.text) ~= "" then
+    if type(result.error) == "string" and result.error ~= "" then
+      turn.error = result.error -- the reason and its fix (docs/protocol.md, skiff/chat)
+    end
+    if result.stopReason ~= "end_turn" then
+      report_end(turn)
+    elseif turn.kind == "ask" and #turn.proposals == 0 and util.trim(turn.text) ~= "" then
       util.notify(util.trim(turn.text))
     end
   end
@@ -247,6 +272,7 @@ function M.on_update(params, client_id)
     c.note_turn(turn, ("[mechanism] %s%s"):format(u.mechanism or "?", u.detail and (": " .. u.detail) or ""))
   elseif kind == "error" then
     turn.error = u.message
+    turn.error_noted = true
     c.note_turn(turn, "[error] " .. tostring(u.message))
   end
   emit("SkiffUpdate", { turn = turn.id, kind = kind })
@@ -349,7 +375,7 @@ function M.resolve(id, accept, cb)
       else
         msg = ("proposal %s %s%s"):format(
           id,
-          result.status or "resolved",
+          result.status and util.status_word(result.status) or "resolved",
           (result.appliedHunks and #result.appliedHunks > 0) and (" (" .. table.concat(result.appliedHunks, ", ") .. ")") or ""
         )
         -- What was accepted carries its checks: a failing one is echoed as a warning.

@@ -17,6 +17,33 @@ function M.error(msg)
   M.notify(msg, vim.log.levels.ERROR)
 end
 
+-- Words for the status values of the protocol (proposals, tool calls, turn stop reasons).
+local STATUS_WORDS = {
+  pending = "waiting for review",
+  applied = "applied",
+  partially_applied = "partly applied",
+  rejected = "rejected",
+  undone = "undone",
+  in_progress = "running",
+  completed = "done",
+  failed = "failed",
+  end_turn = "done",
+  max_turn_requests = "stopped: it reached the model-call limit of its profile (turnCap)",
+  cancelled = "cancelled",
+  error = "failed",
+  refusal = "the model refused",
+}
+
+--- A status value of the protocol in words ("partially_applied" -> "partly applied").
+---@param status string?
+---@return string
+function M.status_word(status)
+  if status == nil then
+    return "unknown"
+  end
+  return STATUS_WORDS[status] or (tostring(status):gsub("_", " "))
+end
+
 --- The checks that travel with a proposal (its `verification`, docs/protocol.md) as one line:
 --- "✓ syntax ok · 4 tests passed" when they passed, only the failing ones marked when not:
 --- "⚠ 1 of 4 tests failed". Returns the label, whether the checks passed, and the highlight group to
