@@ -174,10 +174,18 @@ def _models(args: argparse.Namespace) -> int:
     catalog = ModelCatalog(strict=True)
     found = asyncio.run(catalog.discover())
     default = catalog.registry().default
-    rows = []
-    for row in catalog.rows():
-        mark = ("*" if row["id"] == default else " ") + ("+" if row["served"] else " ")
-        rows.append((f"{mark} {row['id']}", row["api"], str(row["contextLimit"]), row["name"], row["source"]))
+    rows: list[tuple[str, ...]] = []
+    for entry in catalog.rows():
+        mark = ("*" if entry["id"] == default else " ") + ("+" if entry["served"] else " ")
+        rows.append(
+            (
+                f"{mark} {entry['id']}",
+                entry["api"],
+                str(entry["contextLimit"]),
+                entry["name"],
+                entry["source"],
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)))

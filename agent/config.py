@@ -266,8 +266,9 @@ class Registry:
         self.discover: Any = None
         self.discover_source = str(self.shipped_path)
         for source, models_file in ((self.shipped_path, base), (self.user_path, mine)):
-            if models_file is not None and "discover" in (models_file.model_extra or {}):
-                self.discover, self.discover_source = models_file.model_extra["discover"], str(source)
+            extra = models_file.model_extra if models_file is not None else None
+            if extra and "discover" in extra:
+                self.discover, self.discover_source = extra["discover"], str(source)
         self._check_profiles()
 
     def _check_profiles(self) -> None:

@@ -167,13 +167,13 @@ def parse_models(endpoint: Endpoint, data: Any) -> list[FoundModel]:
         for item in data.get("models") or []:
             if isinstance(item, dict) and isinstance(item.get("name") or item.get("model"), str):
                 name = item.get("name") or item["model"]
-                details = item.get("details") if isinstance(item.get("details"), dict) else {}
+                details: dict[str, Any] = item["details"] if isinstance(item.get("details"), dict) else {}
                 size = size_from_text(str(details.get("parameter_size") or "")) or size_from_text(name)
                 out.append(FoundModel(name, size))
         return out
     for item in data.get("data") or []:
         if isinstance(item, dict) and isinstance(item.get("id"), str):
-            meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
+            meta: dict[str, Any] = item["meta"] if isinstance(item.get("meta"), dict) else {}
             n_params = meta.get("n_params")  # llama.cpp's server
             size = n_params / 1e9 if isinstance(n_params, int | float) and n_params > 0 else None
             out.append(FoundModel(item["id"], size or size_from_text(item["id"].rsplit("/", 1)[-1])))
