@@ -91,6 +91,7 @@ class ModelCatalog:
         self._stamp = stamp
         self._on_error = on_error or (lambda message: log.error("%s", message))
         self.found: list[FoundServer] = []
+        self._endpoint_error: str | None = None
         self._merged: tuple[Registry, set[str]] | None = None
         self._read = stamp()
         try:
@@ -139,7 +140,9 @@ class ModelCatalog:
         try:
             return discovery.endpoints(base.discover, base.discover_source)
         except discovery.DiscoveryConfigError as exc:
-            self._on_error(str(exc))
+            if str(exc) != self._endpoint_error:  # said once, not at every listing
+                self._endpoint_error = str(exc)
+                self._on_error(f"{exc}; not looking for local servers")
             return ()
 
     async def discover(self, max_age: float = discovery.CACHE_SECONDS) -> list[FoundServer]:

@@ -247,3 +247,16 @@ def test_catalog_starts_with_the_shipped_models_when_the_user_file_is_broken(
         json.dumps({"default": "t/a", "providers": {"t": {"api": "scripted", "models": [{"id": "a"}]}}})
     )
     assert catalog.resolve(None).ref == "t/a"  # fixed: picked up
+
+
+async def test_a_malformed_endpoint_list_is_reported_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "m.json").write_text("{}")
+    monkeypatch.setenv("SKIFF_MODELS_FILE", str(tmp_path / "m.json"))
+    monkeypatch.setenv("SKIFF_DISCOVER", "ollama:11434")
+    errors: list[str] = []
+    catalog = ModelCatalog(on_error=errors.append)
+    assert await catalog.discover() == [] and await catalog.discover() == []
+    assert not catalog.discoverable("ollama/x")
+    assert len(errors) == 1 and "SKIFF_DISCOVER" in errors[0] and "not looking for local servers" in errors[0]
