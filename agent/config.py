@@ -68,12 +68,10 @@ class Profile(BaseModel):
     # The field's default keeps the tool loop; every shipped profile in models.json chooses "auto".
     edit_format: EditFormatSetting = Field("tools", alias="editFormat")
     whole_file_lines: int = Field(250, alias="wholeFileLines", ge=1)  # `auto`: whole files up to this size
-    edit_explain: bool = Field(False, alias="editExplain")  # a sentence of reasoning before the code
+    # A sentence of reasoning before the code: always, never, or `auto` (not for bug reports, where a
+    # small model's wrong diagnosis leads its code astray: `skiff.agent.direct_edit.explains`).
+    edit_explain: bool | Literal["auto"] = Field(False, alias="editExplain")
     repair_rounds: int = Field(1, alias="repairRounds", ge=0)  # checks failed: show the model, ask again
-    # A repair round after failed tests, a broken promise or an unchanged answer: `feedback` shows the
-    # model its answer and the failures; `fresh` asks again from the original files in the other prompt
-    # style (`editExplain` flipped), naming the failures but not showing the wrong code.
-    repair_style: Literal["feedback", "fresh"] = Field("feedback", alias="repairStyle")
     verify_tests: bool = Field(True, alias="verifyTests")  # run the tests of changed files (permission asked)
     verify_lint: bool = Field(True, alias="verifyLint")  # the project's ruff, when it configures one
     verify_intent: bool = Field(True, alias="verifyIntent")  # docstring/type-hint/rename promises kept

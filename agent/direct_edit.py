@@ -27,7 +27,6 @@ from skiff.agent.edit_formats import (
     map_reply,
     render_file,
     repair_request,
-    second_opinion,
 )
 from skiff.agent.events import MechanismFired
 from skiff.agent.intent import Intent, complete_move, enforce, read_intent
@@ -67,6 +66,24 @@ def choose_format(profile: Profile, ctx: EditContext) -> EditFormat:
     if profile.edit_format in ("whole", "search_replace"):
         return profile.edit_format
     return "whole" if ctx.lines() <= profile.whole_file_lines else "search_replace"
+
+
+_BUG_REPORT = re.compile(
+    r"\b(fix\w*|bugs?|buggy|crash\w*|fail\w*|traceback|wrong|broken|incorrect\w*|instead of|"
+    r"does(?:n't| not) work)\b",
+    re.I,
+)
+
+
+def explains(profile: Profile, request: str) -> bool:
+    """Whether the one-call edit asks for reasoning before the code (profile key `editExplain`). With
+    `auto`: yes when code must be written from a description (add, implement, change), no for a bug
+    report. Measured on Qwen2.5-Coder-1.5B (docs/benchmarks.md): reasoning first solved more edit and
+    exercise tasks and fewer bug fixes, where the model's diagnosis was often wrong and its code
+    followed the diagnosis."""
+    if profile.edit_explain == "auto":
+        return not _BUG_REPORT.search(request)
+    return profile.edit_explain
 
 
 def user_message(
@@ -122,10 +139,12 @@ class DirectEdit:
         shown = ", ".join([*ctx.files, *ctx.readonly]) or "no files"
         turn.fire(NAME, f"{fmt} format; shown: {shown}", format=fmt, files=list(ctx.files))
         earlier = [m.display or m.content for m in turn.history[:-1] if m.role == "user"]
-        path = ctx.primary or "path/to/file.py"
-        explain = turn.profile.edit_explain
-        asked = user_message(request, ctx, turn.context, earlier)
-        messages = [Message("system", instructions(fmt, path, explain)), Message("user", asked)]
+        messages = [
+            Message(
+                "system", instructions(fmt, ctx.primary or "path/to/file.py", explains(turn.profile, request))
+            ),
+            Message("user", user_message(request, ctx, turn.context, earlier)),
+        ]
         self.base = dict(ctx.files)  # grows with the files the model creates
         self.original = dict(ctx.files)
         self.promise = read_intent(request) if turn.profile.verify_intent else None
@@ -142,15 +161,9 @@ class DirectEdit:
                 turn.fire(NAME, f"no edit in the reply{': ' + reasons if reasons else ''}")
                 if attempts or rounds >= turn.profile.repair_rounds or not _has_code(content):
                     break
-                unchanged = bool(edits.unchanged) and not edits.rejected
-                if unchanged and turn.profile.repair_style == "fresh":
-                    problems = f"It repeated {', '.join(edits.unchanged)} without changing anything."
-                    messages, explain = self._fresh(fmt, path, not explain, asked, problems), not explain
-                    rounds += 1
-                    continue
                 follow_up = (
                     _unchanged_reminder(edits.unchanged, request)
-                    if unchanged
+                    if edits.unchanged and not edits.rejected
                     else _format_reminder(fmt, reasons)
                 )
             else:
@@ -161,28 +174,10 @@ class DirectEdit:
                 if verification.ok or rounds >= turn.profile.repair_rounds:
                     break
                 turn.fire(NAME, f"repair round {rounds + 1}: {verification.summary}")
-                if turn.profile.repair_style == "fresh" and _wants_fresh(verification):
-                    messages, explain = (
-                        self._fresh(fmt, path, not explain, asked, verification.problems()),
-                        not explain,
-                    )
-                    rounds += 1
-                    continue
                 follow_up = repair_request(fmt, verification.problems())
             rounds += 1
             messages += [Message("assistant", content), Message("user", follow_up)]
         return self._outcome(request, attempts, content)
-
-    def _fresh(self, fmt: EditFormat, path: str, explain: bool, asked: str, problems: str) -> list[Message]:
-        """A fresh repair round: the files back as shown, the request asked again in the other prompt
-        style with the earlier answer's failures named (`repairStyle: fresh`)."""
-        for rel, text in self.base.items():
-            self._write(rel, text)
-        self.turn.fire(NAME, "asking afresh" + (" with reasoning first" if explain else " for the code only"))
-        return [
-            Message("system", instructions(fmt, path, explain)),
-            Message("user", asked + "\n\n" + second_opinion(problems)),
-        ]
 
     def _map(self, content: str, request: str, ctx: EditContext) -> ReplyEdits:
         context = self.turn.context
@@ -323,13 +318,6 @@ def _failures(verification: Verification) -> str:
     lines = [x.strip("- ").strip() for x in verification.problems().splitlines()]
     useful = [x for x in lines if x and not x.endswith(":")]
     return "; ".join(useful[:3]) or verification.summary
-
-
-def _wants_fresh(verification: Verification) -> bool:
-    """Failed tests or a broken promise: the answer's idea was wrong, so ask afresh. Syntax, undefined
-    names and lint are slips in a possibly right answer: show it back (`repair_request`)."""
-    failed = {c.name for c in verification.checks if not c.ok and c.blocking}
-    return bool(failed) and failed <= {"tests", "intent"}
 
 
 def _has_code(text: str) -> bool:

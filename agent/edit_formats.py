@@ -129,15 +129,6 @@ def repair_request(fmt: EditFormat, problems: str) -> str:
     return f"Your change was applied, but the checks found problems:\n\n{problems}\n\n{again}"
 
 
-def second_opinion(problems: str) -> str:
-    """What a fresh repair round (profile key `repairStyle: fresh`) adds to the original request: the
-    failures of the earlier answer, without its code, so the model does not copy it again."""
-    return (
-        f"An earlier answer to this request was checked and failed:\n\n{problems}\n\n"
-        "Work out again what the request needs and write a different, correct change."
-    )
-
-
 @dataclass
 class ReplyEdits:
     """What a reply does to the files: new texts by workspace-relative path, and why."""

@@ -300,29 +300,30 @@ async def test_a_half_done_move_is_completed_in_one_call(tmp_path: Path) -> None
     assert result.verification is not None and result.verification.ok
 
 
-async def test_a_fresh_repair_asks_again_in_the_other_style_without_the_wrong_code(ws: Path) -> None:
-    wrong = CART.replace("- discount", "+ discount")
-    s, provider = session(ws, [whole("cart.py", wrong), whole("cart.py", FIXED)], repair_style="fresh")
-    result = await s.run_turn("fix test_total_with_discount", RequestContext(path="cart.py"))
-    assert result.model_calls == 2
-    first, second = provider.requests[0].messages, provider.requests[1].messages
-    assert len(second) == 2, "a fresh conversation, not a follow-up"
-    assert first[0].content != second[0].content, "the other prompt style"
-    assert "First say" in second[0].content and "First say" not in first[0].content
-    assert "test_total_with_discount" in second[1].content and "checked and failed" in second[1].content
-    assert wrong not in second[1].content and CART in second[1].content
-    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+def test_auto_explain_reasons_first_for_new_code_and_not_for_bug_reports() -> None:
+    from skiff.agent.direct_edit import explains
+
+    auto = Profile(editExplain="auto")
+    for request in [
+        "add a --verbose flag that prints each file name",
+        "Implement acronym.py as described in INSTRUCTIONS.md",
+        "kelvin_to_celsius() should raise a ValueError when kelvin is negative",
+    ]:
+        assert explains(auto, request), request
+    for request in [
+        "clamp() returns the wrong bound; fix it",
+        "test_total_with_discount fails",
+        "average() crashes on an empty list",
+        "lastItems(list, 3) returns 4 items instead of 3",
+        "running main.py:\n\nTraceback (most recent call last):\n  ...",
+    ]:
+        assert not explains(auto, request), request
+    assert explains(Profile(editExplain=True), "fix it") and not explains(Profile(), "add a flag")
 
 
-async def test_a_fresh_repair_keeps_feedback_for_slips_and_asks_afresh_after_an_unchanged_answer(
-    ws: Path,
-) -> None:
-    s, provider = session(ws, [whole("cart.py", BROKEN), whole("cart.py", FIXED)], repair_style="fresh")
-    result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
-    assert len(provider.requests[1].messages) == 4, "a syntax slip is shown back to the model"
-    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
-    s, provider = session(ws, [whole("cart.py", CART), whole("cart.py", FIXED)], repair_style="fresh")
-    result = await s.run_turn("use the discount as a fraction", RequestContext(path="cart.py"))
-    again = provider.requests[1].messages
-    assert len(again) == 2 and "without changing anything" in again[1].content
-    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+async def test_the_auto_prompt_style_follows_the_request(ws: Path) -> None:
+    s, provider = session(ws, [whole("cart.py", FIXED), whole("cart.py", FIXED)], edit_explain="auto")
+    await s.run_turn("test_total_with_discount fails; fix it", RequestContext(path="cart.py"))
+    await s.run_turn("make total take the discount as a fraction", RequestContext(path="cart.py"))
+    assert "First say" not in provider.requests[0].messages[0].content
+    assert "First say" in provider.requests[1].messages[0].content
