@@ -8,6 +8,7 @@ in the turn's overlay and become a Proposal at the end; nothing is written to di
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from skiff.agent.verify import Verification, VerifyOptions
 from skiff.agent.workspace import Overlay, Workspace
 
 StopReason = Literal["end_turn", "max_turn_requests", "cancelled", "error", "refusal"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -186,10 +189,11 @@ class Session:
             if direct is not None:
                 turn.final_text = direct
         except ProviderError as exc:
+            self._close_dangling_calls(history_start, "Not run: the model call failed.")
             stop, error = "error", str(exc)
             subscriber(ErrorEvent(error, recoverable=True))
         except asyncio.CancelledError:
-            self._close_dangling_calls(history_start)
+            self._close_dangling_calls(history_start, "Cancelled by the user.")
             self.last_result = TurnResult(
                 "cancelled", None, turn.final_text, totals, model_calls=turn.model_calls
             )
@@ -296,11 +300,10 @@ class Session:
             await stream.aclose()  # type: ignore[attr-defined]
         elapsed = time.perf_counter() - first if first is not None else 0.0
         message = assembler.message(call_prefix=f"call_{turn.model_calls}")
-        if usage is None:
-            usage = Usage(
-                prompt_tokens=sum(turn.tokenizer.count(m.text_for_counting()) for m in request.messages),
-                completion_tokens=pieces,
-            )
+        if usage is None:  # counted off the event loop: an in-process tokenizer is CPU work
+            texts = [m.text_for_counting() for m in request.messages]
+            counted = await asyncio.to_thread(lambda: sum(turn.tokenizer.count(t) for t in texts))
+            usage = Usage(prompt_tokens=counted, completion_tokens=pieces)
         rate = usage.completion_tokens / elapsed if elapsed > 0 else 0.0
         rates.append(rate)
         subscriber(
@@ -338,7 +341,11 @@ class Session:
         proceed = innermost
         for m in reversed(self.mechanisms):
             proceed = _wrap(m, turn, proceed)
-        result = await proceed(call)
+        try:
+            result = await proceed(call)
+        except Exception as exc:  # a mechanism's wrapper failed: the call still gets a result the model reads
+            log.warning("tool call %s failed in a mechanism: %r", call.name, exc)
+            result = ToolResult.fail("failed", f"{call.name} could not run: {type(exc).__name__}: {exc}")
         turn.tool_events.append(ToolEvent(call, result))
         subscriber(
             ToolCallFinished(call.id, call.name, "completed" if result.ok else "failed", result.output)
@@ -353,15 +360,14 @@ class Session:
                 return follow_up
         return None
 
-    def _close_dangling_calls(self, history_start: int) -> None:
-        """After a cancellation, answer tool calls that never got a result so the history stays valid."""
+    def _close_dangling_calls(self, history_start: int, why: str) -> None:
+        """After a cancellation or a failed model call, answer tool calls that never got a result so the
+        history stays valid (strict servers reject a tool call without one on the next turn)."""
         answered = {m.tool_call_id for m in self.history[history_start:] if m.role == "tool"}
         for m in list(self.history[history_start:]):
             for c in m.tool_calls:
                 if c.id not in answered:
-                    self.history.append(
-                        Message("tool", "Cancelled by the user.", tool_call_id=c.id, name=c.name)
-                    )
+                    self.history.append(Message("tool", why, tool_call_id=c.id, name=c.name))
 
 
 def _wrap(mechanism: Mechanism, turn: TurnState, inner: Any) -> Any:

@@ -213,3 +213,32 @@ async def test_text_format_prompt_example_names_the_requests_file(ws: Path) -> N
     assert system.role == "system"
     assert '{"name": "read", "arguments": {"path": "stats.py"}}' in system.content
     assert provider.requests[0].tools == []
+
+
+async def test_a_failing_mechanism_wrapper_still_gives_the_call_a_result_the_model_reads(ws: Path) -> None:
+    from skiff.agent.hooks import Mechanism
+
+    class Broken(Mechanism):
+        name = "broken"
+
+        async def around_tool_call(self, call, turn, proceed):  # type: ignore[no-untyped-def]
+            raise RuntimeError("wrapper bug")
+
+    events: list[Event] = []
+    session = make_session(ws, [call("read", path="stats.py"), "Done."])
+    session.mechanisms = [Broken(session.profile)]
+    result = await session.run_turn("read stats.py", subscriber=events.append)
+    assert result.stop_reason == "end_turn" and result.text == "Done."
+    tool_messages = [m for m in session.history if m.role == "tool"]
+    assert len(tool_messages) == 1 and "RuntimeError: wrapper bug" in tool_messages[0].content
+    finished = [e for e in events if isinstance(e, ToolCallFinished)]
+    assert [e.status for e in finished] == ["failed"]
+
+
+async def test_a_model_call_that_fails_after_tool_calls_leaves_every_call_answered(ws: Path) -> None:
+    session = make_session(ws, [call("read", path="stats.py")])  # the next call runs past the script
+    result = await session.run_turn("read stats.py")
+    assert result.stop_reason == "error"
+    calls = [c.id for m in session.history for c in m.tool_calls]
+    answered = {m.tool_call_id for m in session.history if m.role == "tool"}
+    assert calls and set(calls) <= answered
