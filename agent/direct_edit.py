@@ -32,6 +32,7 @@ from skiff.agent.events import MechanismFired
 from skiff.agent.intent import Intent, complete_move, enforce, read_intent
 from skiff.agent.intent import check as check_intent
 from skiff.agent.messages import Message
+from skiff.agent.parsing.fences import without_fenced
 from skiff.agent.skills import question_only
 from skiff.agent.verify import Verification, VerifyOptions, syntax_error, verify
 from skiff.agent.workspace import PathOutsideWorkspace
@@ -346,8 +347,7 @@ def _format_reminder(fmt: EditFormat, reasons: str) -> str:
 
 def _prose(reply: str) -> str:
     """The reply without its code blocks: the model's explanation."""
-    text = re.sub(r"```.*?(```|$)", "", reply, flags=re.S)
-    return text.strip()
+    return without_fenced(reply).strip()
 
 
 def _summary(request: str, attempt: Attempt) -> str:

@@ -15,26 +15,19 @@ the request did not ask to remove is mapped definition by definition instead, so
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from skiff.agent.codeblocks import (
-    Fence,
-    definitions,
-    definitions_edit,
-    fenced_blocks,
-    has_placeholder,
-    plan_edit,
-    regex_definitions,
-    search_replace_blocks,
-    unified_diffs,
-)
 from skiff.agent.context import Selection
+from skiff.agent.parsing.codeblocks import search_replace_blocks, unified_diffs
+from skiff.agent.parsing.definitions import definitions, regex_definitions
+from skiff.agent.parsing.edit_plan import definitions_edit, has_placeholder, plan_edit
+from skiff.agent.parsing.fences import Fence, fenced_blocks, is_lang_opener
+from skiff.agent.parsing.toolcalls import parse_tool_calls
+from skiff.agent.text.similarity import similarity
 from skiff.agent.textdiff import split_lines
-from skiff.agent.toolcalls import parse_tool_calls
 from skiff.agent.tools.edit import EditTool, strip_line_numbers
 from skiff.agent.tools.write import WriteTool
 
@@ -68,7 +61,6 @@ _REMOVAL_WORDS = re.compile(
 _PATH_LINE = re.compile(
     r"^(?:(?:#+|//+|/\*+|\*+|-+)\s*)?(?:file(?:name)?\s*:\s*)?`?(?P<path>[\w./\\-]+\.\w+)`?\s*:?$", re.I
 )
-_OPENER = re.compile(r"^\s*(`{3,}|~{3,})[\w+.#-]+\s*$")
 _PATH_TOKEN = re.compile(r"[\w./\\-]+\.[A-Za-z]\w*")
 _LEAD_COMMENT = re.compile(
     r"^\s*(?:#|//|/\*|--)\s*(?:file(?:name)?\s*:\s*)?(?P<path>[\w./\\-]+\.\w+)\s*(?:\*/)?\s*$"
@@ -296,9 +288,9 @@ def _unnest(path: str | None, code: str) -> tuple[str | None, str]:
     as small models sometimes write it): the inner path line and fence lines are not code."""
     lines = split_lines(code)
     named = _PATH_LINE.match(lines[0].strip()) if lines else None
-    if named and len(lines) >= 2 and _OPENER.match(lines[1]):
+    if named and len(lines) >= 2 and is_lang_opener(lines[1]):
         return path or named.group("path"), "".join(lines[2:])
-    if lines and _OPENER.match(lines[0]):
+    if lines and is_lang_opener(lines[0]):
         return path, "".join(lines[1:])
     return path, code
 
@@ -378,7 +370,7 @@ def _same_file_text(base_lines: list[str], code_lines: list[str]) -> bool:
     a, b = "\n".join(base_lines), "\n".join(code_lines)
     if len(a) > 20_000:
         return False
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+    return similarity(a, b) >= 0.6
 
 
 _EXPORT_DECL = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skiff.agent.editmatch import EditMatchError, apply_edit, block_lines, closest_region, normalize_line
+from skiff.agent.text.editmatch import EditMatchError, apply_edit, block_lines, closest_region, normalize_line
 
 SOURCE = """class Calc:
     def add(self, a, b):

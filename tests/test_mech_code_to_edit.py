@@ -10,19 +10,14 @@ from typing import Any
 import pytest
 import yaml
 
-from skiff.agent.codeblocks import (
-    fenced_blocks,
-    has_placeholder,
-    plan_edit,
-    python_definitions,
-    regex_definitions,
-    search_replace_blocks,
-    unified_diffs,
-)
 from skiff.agent.config import Profile
 from skiff.agent.context import RequestContext, Selection
 from skiff.agent.events import Event, MechanismFired, ProposalReady
 from skiff.agent.loop import Session, SessionOptions
+from skiff.agent.parsing.codeblocks import search_replace_blocks, unified_diffs
+from skiff.agent.parsing.definitions import python_definitions, regex_definitions
+from skiff.agent.parsing.edit_plan import has_placeholder, plan_edit
+from skiff.agent.parsing.fences import fenced_blocks
 from skiff.agent.providers.scripted import ScriptedProvider
 from skiff.agent.workspace import Workspace
 

@@ -13,10 +13,10 @@ from skiff.agent.hooks import ModelCall, ModelReply, TurnState
 from skiff.agent.loop import Session, SessionOptions
 from skiff.agent.mechanisms.toolcall_recovery import ToolCallRecovery
 from skiff.agent.messages import Message, ToolCall
+from skiff.agent.parsing.toolcalls import toolcall_json_schema
 from skiff.agent.providers.base import ChatRequest
 from skiff.agent.providers.scripted import ScriptedProvider
 from skiff.agent.tokens import cl100k
-from skiff.agent.toolcalls import toolcall_json_schema
 from skiff.agent.tools.base import ToolContext, ToolRegistry, ToolResult
 from skiff.agent.tools.defaults import default_tools
 from skiff.agent.workspace import Overlay, Workspace

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from skiff.agent.edit_formats import map_reply
-from skiff.agent.toolcalls import parse_tool_calls
+from skiff.agent.parsing.toolcalls import parse_tool_calls
 from skiff.agent.tools.edit import EditTool
 from skiff.agent.tools.write import WriteTool
 

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from skiff.agent.toolcalls import parse_tool_calls, strip_tool_calls
+from skiff.agent.parsing.toolcalls import parse_tool_calls, strip_tool_calls
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from toolcall_heldout import ALL_CASES, ARG_MODELS, CASES, EXTRA_TOOLS, NEGATIVE_CASES, TOOLS

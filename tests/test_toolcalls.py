@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from skiff.agent.toolcalls import (
+from skiff.agent.parsing.toolcalls import (
     ParsedToolCall,
     loads_forgiving,
     parse_constrained_reply,

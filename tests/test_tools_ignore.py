@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from skiff.agent.ignore import IgnoreMatcher, compile_path_glob, expand_braces, translate_glob
+from skiff.agent.text.ignore import IgnoreMatcher, compile_path_glob, expand_braces, translate_glob
 
 ROOT_IGNORE = """\
 # comment

@@ -19,9 +19,9 @@ loses nothing replaces a small file). Only when that fails does the model see th
 
 from __future__ import annotations
 
-from skiff.agent.codeblocks import plan_edit
 from skiff.agent.hooks import Mechanism, Proceed, TurnState
 from skiff.agent.messages import ToolCall
+from skiff.agent.parsing.edit_plan import plan_edit
 from skiff.agent.skills import question_only
 from skiff.agent.tools.base import ToolResult
 from skiff.agent.workspace import PathOutsideWorkspace

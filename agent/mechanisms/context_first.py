@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from skiff.agent.codeblocks import definitions
 from skiff.agent.context import RequestContext, numbered
 from skiff.agent.edit_formats import FENCE_LANG
 from skiff.agent.hooks import Mechanism, ModelCall, TurnState
 from skiff.agent.messages import Message
+from skiff.agent.parsing.definitions import definitions
 from skiff.agent.textdiff import split_lines
 from skiff.agent.workspace import PathOutsideWorkspace
 

@@ -26,7 +26,7 @@ from typing import Any
 from skiff.agent.compaction import PATH_ARGS, describe_call, shorten
 from skiff.agent.hooks import Mechanism, ModelReply, Retry, TurnState
 from skiff.agent.messages import ToolCall
-from skiff.agent.toolcalls import suggest_tool_name
+from skiff.agent.parsing.toolcalls import suggest_tool_name
 
 PATCH_SPIRAL_FAILURES = 2  # failed edits of one file (since it was last read) before the next is refused
 READ_REPEAT_WINDOW = 6  # tool events searched for an identical read/search call

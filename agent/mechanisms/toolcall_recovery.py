@@ -23,7 +23,7 @@ from typing import Any
 from skiff.agent.hooks import Mechanism, ModelCall, ModelReply, Proceed, Retry, TurnState
 from skiff.agent.mechanisms.tool_routing import is_routing_call, offered_tools
 from skiff.agent.messages import Message, ToolCall
-from skiff.agent.toolcalls import (
+from skiff.agent.parsing.toolcalls import (
     ParsedToolCall,
     loads_forgiving,
     parse_constrained_reply,

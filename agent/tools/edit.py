@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from skiff.agent.editmatch import EditMatchError, EditOutcome, apply_edit, closest_region
+from skiff.agent.text.editmatch import EditMatchError, EditOutcome, apply_edit, closest_region
 from skiff.agent.textdiff import unified_diff
 from skiff.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
 from skiff.agent.tools.read import is_dir, not_found, numbered, rel

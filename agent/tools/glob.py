@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from skiff.agent.ignore import IgnoreMatcher, compile_path_glob
+from skiff.agent.text.ignore import IgnoreMatcher, compile_path_glob
 from skiff.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
 from skiff.agent.tools.read import inside, is_dir, not_found, rel, virtual_texts
 

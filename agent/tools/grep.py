@@ -24,8 +24,8 @@ import regex
 from pydantic import Field, WithJsonSchema
 from pydantic.json_schema import JsonDict
 
-from skiff.agent.ignore import IgnoreMatcher, compile_path_glob
 from skiff.agent.redact import is_secret_path
+from skiff.agent.text.ignore import IgnoreMatcher, compile_path_glob
 from skiff.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
 from skiff.agent.tools.read import guard_private, inside, is_dir, looks_binary, not_found, rel, virtual_texts
 

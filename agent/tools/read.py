@@ -8,14 +8,14 @@ tool says so instead of reading.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import itertools
 from pathlib import Path
 
 from pydantic import Field
 
-from skiff.agent.ignore import ALWAYS_SKIP, IgnoreMatcher
 from skiff.agent.redact import is_secret_path
+from skiff.agent.text.ignore import ALWAYS_SKIP, IgnoreMatcher
+from skiff.agent.text.similarity import close_matches
 from skiff.agent.textdiff import split_lines
 from skiff.agent.tools.base import PermissionRequest, Tool, ToolArgs, ToolContext, ToolResult
 
@@ -78,9 +78,9 @@ async def suggest(ctx: ToolContext, path: Path, limit: int = 3) -> list[str]:
     by_name: dict[str, list[str]] = {}
     for k in known:
         by_name.setdefault(k.rsplit("/", 1)[-1], []).append(k)
-    names = difflib.get_close_matches(path.name, list(by_name), n=limit, cutoff=0.6)
+    names = close_matches(path.name, by_name, n=limit, cutoff=0.6)
     found = [p for n in names for p in sorted(by_name[n])]
-    found += difflib.get_close_matches(wanted, sorted(known), n=limit, cutoff=0.6)
+    found += close_matches(wanted, sorted(known), n=limit, cutoff=0.6)
     return list(dict.fromkeys(found))[:limit]
 
 

@@ -1,0 +1,1 @@
+"""Text utilities: tolerant edit matching, the one similarity measure, and ignore rules (gitignore globs)."""
