@@ -34,6 +34,20 @@ class ModelCall:
     request: ChatRequest
     max_reasoning_tokens: int | None = None  # the loop stops the stream when reasoning exceeds it
     quiet: bool = False  # an internal step (tool routing): its text and thoughts are not streamed to the user
+    # Set by tool routing, read by the mechanisms after it (skills, scratchpad, toolcall_recovery):
+    routing: bool = False  # a routing step: it asks for a category; no notes, no tool grammar
+    offered_tools: list[str] | None = None  # the tools this call offers when routing narrowed them ([] on a
+    # routing step); None: every tool
+    pinned_last: Message | None = None  # a message that stays last in the request (the routing menu)
+
+    def add_note(self, note: Message) -> None:
+        """Add a per-call note to the request, before `pinned_last` when that is in the request."""
+        messages = self.request.messages
+        for i, m in enumerate(messages):
+            if m is self.pinned_last:
+                messages.insert(i, note)
+                return
+        messages.append(note)
 
 
 @dataclass
@@ -45,6 +59,7 @@ class ModelReply:
     usage: Usage = field(default_factory=Usage)
     reasoning_truncated: bool = False
     request: ChatRequest | None = None
+    call: ModelCall | None = None  # the call this reply answers (what it offered, whether it was routing)
 
 
 @dataclass

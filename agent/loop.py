@@ -311,7 +311,7 @@ class Session:
                 usage.prompt_tokens, usage.completion_tokens, rate, usage.prompt_tokens, turn.context_limit
             )
         )
-        return ModelReply(message, assembler.finish_reason, usage, truncated, request)
+        return ModelReply(message, assembler.finish_reason, usage, truncated, request, call)
 
     async def _after_model_call(self, reply: ModelReply, turn: TurnState) -> Retry | None:
         for m in self.mechanisms:

@@ -202,7 +202,7 @@ async def test_notes_go_before_the_menu(tmp_path: Path) -> None:
 
 async def test_offered_tools_tells_other_mechanisms_what_the_call_offers(tmp_path: Path) -> None:
     from skiff.agent.hooks import ModelCall, ModelReply, TurnState
-    from skiff.agent.mechanisms.tool_routing import ToolRouting, offered_tools
+    from skiff.agent.mechanisms.tool_routing import ToolRouting
     from skiff.agent.messages import Message
     from skiff.agent.tokens import cl100k
     from skiff.agent.tools.base import ToolContext, ToolRegistry
@@ -223,17 +223,17 @@ async def test_offered_tools_tells_other_mechanisms_what_the_call_offers(tmp_pat
         emit=lambda e: None,
     )
     mech = ToolRouting(profile)
-    assert offered_tools(turn) is None
-    await mech.before_model_call(
-        ModelCall(ChatRequest(messages=[Message("system", "s"), *turn.history])), turn
-    )
-    assert offered_tools(turn) == []
-    retry = await mech.after_model_call(ModelReply(Message("assistant", "search")), turn)
+    routing = ModelCall(ChatRequest(messages=[Message("system", "s"), *turn.history]))
+    assert routing.offered_tools is None and not routing.routing
+    await mech.before_model_call(routing, turn)
+    assert routing.offered_tools == [] and routing.routing
+    assert routing.pinned_last is routing.request.messages[-1]  # the menu stays last
+    retry = await mech.after_model_call(ModelReply(Message("assistant", "search"), call=routing), turn)
     assert retry is not None and not retry.counted and retry.correction == ""
-    await mech.before_model_call(
-        ModelCall(ChatRequest(messages=[Message("system", "s"), *turn.history])), turn
-    )
-    assert offered_tools(turn) == ["glob", "grep"]
+    routed = ModelCall(ChatRequest(messages=[Message("system", "s"), *turn.history]))
+    await mech.before_model_call(routed, turn)
+    assert routed.offered_tools == ["glob", "grep"] and not routed.routing
+    assert await mech.after_model_call(ModelReply(Message("assistant", "search"), call=routed), turn) is None
 
 
 async def test_printed_call_outside_the_routed_category_is_not_executed(tmp_path: Path) -> None:

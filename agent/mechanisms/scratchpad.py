@@ -7,7 +7,6 @@ latest state and costs its tokens once per call. Nothing is added while the plan
 from __future__ import annotations
 
 from skiff.agent.hooks import Mechanism, ModelCall, TurnState
-from skiff.agent.mechanisms.tool_routing import append_note
 from skiff.agent.messages import Message
 from skiff.agent.tools.scratchpad import render_scratchpad
 
@@ -19,7 +18,7 @@ class ScratchpadMechanism(Mechanism):
         plan = render_scratchpad(turn.tool_ctx.state)
         if not plan:
             return
-        append_note(call, turn, Message("system", plan))
+        call.add_note(Message("system", plan))
         steps = plan.count("\n")
         turn.fire(
             self.name,

@@ -10,7 +10,6 @@ steps (tool_routing) get no cards.
 from __future__ import annotations
 
 from skiff.agent.hooks import Mechanism, ModelCall, TurnState
-from skiff.agent.mechanisms.tool_routing import append_note, is_routing_call
 from skiff.agent.messages import Message
 from skiff.agent.skills import load_cards, question_only, select
 
@@ -24,7 +23,7 @@ class Skills(Mechanism):
 
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:
         budget = self.profile.skill_budget
-        if budget <= 0 or is_routing_call(turn):
+        if budget <= 0 or call.routing:
             return
         events = turn.tool_events
         failed = events[-1].call.name if events and not events[-1].result.ok else None
@@ -41,7 +40,7 @@ class Skills(Mechanism):
         )
         if not pick.cards:
             return
-        append_note(call, turn, Message("system", f"{HEADER}\n\n{pick.text()}"))
+        call.add_note(Message("system", f"{HEADER}\n\n{pick.text()}"))
         turn.fire(self.name, ", ".join(pick.names), cards=pick.names, tokens=pick.tokens)
 
 

@@ -48,11 +48,10 @@ DONE_NOTE = "Answer now in one or two sentences, without a tool call."
 
 @dataclass
 class RouteState:
+    """Routing's own state across the calls of a turn (what it shares lives on the ModelCall)."""
+
     category: str | None = None  # chosen category, ALL or DONE
     history_len: int = -1  # the history length when it was chosen: it holds until the history grows
-    routing: bool = False  # the call in flight is a routing step
-    menu: Message | None = None  # the menu message of the routing step in flight
-    offered: list[str] | None = None  # tool names the call in flight offers (None: all)
 
 
 def state(turn: TurnState) -> RouteState:
@@ -61,31 +60,6 @@ def state(turn: TurnState) -> RouteState:
         st = RouteState()
         turn.notes[ToolRouting.name] = st
     return st
-
-
-def is_routing_call(turn: TurnState) -> bool:
-    """The call being prepared is a routing step (other mechanisms skip their notes then)."""
-    st = turn.notes.get(ToolRouting.name)
-    return isinstance(st, RouteState) and st.routing
-
-
-def offered_tools(turn: TurnState) -> list[str] | None:
-    """The tool names the call being prepared offers when routing narrowed them ([] on a routing step),
-    None when every tool is offered (for mechanisms that build grammars or checks from the tool list)."""
-    st = turn.notes.get(ToolRouting.name)
-    return st.offered if isinstance(st, RouteState) else None
-
-
-def append_note(call: ModelCall, turn: TurnState, note: Message) -> None:
-    """Add a per-call note to the request; on a routing step it goes before the menu, which stays last."""
-    st = turn.notes.get(ToolRouting.name)
-    menu = st.menu if isinstance(st, RouteState) and st.routing else None
-    messages = call.request.messages
-    for i, m in enumerate(messages):
-        if m is menu:
-            messages.insert(i, note)
-            return
-    messages.append(note)
 
 
 def categories(turn: TurnState) -> dict[str, list[str]]:
@@ -126,7 +100,6 @@ class ToolRouting(Mechanism):
         if not self._active():
             return
         st = state(turn)
-        st.routing, st.menu, st.offered = False, None, None
         if st.category is not None and st.history_len != len(turn.history):
             st.category = None
         cats = categories(turn)
@@ -134,16 +107,15 @@ class ToolRouting(Mechanism):
             st.category, st.history_len = "edit", len(turn.history)
             turn.fire(self.name, "code already in context and an edit task: edit tools without routing")
         if st.category is None:
-            self._routing_request(call, turn, cats, st)
-            st.offered = []
+            self._routing_request(call, turn, cats)
+            call.offered_tools = []
         else:
-            st.offered = self._category_request(call, turn, cats, st.category)
+            call.offered_tools = self._category_request(call, turn, cats, st.category)
 
     async def after_model_call(self, reply: ModelReply, turn: TurnState) -> Retry | None:
-        st = turn.notes.get(self.name)
-        if not isinstance(st, RouteState) or not st.routing:
+        if reply.call is None or not reply.call.routing:
             return None
-        st.routing, st.menu = False, None
+        st = state(turn)
         if reply.message.tool_calls:  # the model skipped the menu and called a tool: take it
             return None
         choice = parse_choice(reply.message.content, categories(turn))
@@ -157,18 +129,17 @@ class ToolRouting(Mechanism):
     def _straight_to_edit(turn: TurnState, cats: dict[str, list[str]]) -> bool:
         return "edit" in cats and bool(turn.notes.get("context_first")) and edit_intent(turn.task)
 
-    def _routing_request(
-        self, call: ModelCall, turn: TurnState, cats: dict[str, list[str]], st: RouteState
-    ) -> None:
+    def _routing_request(self, call: ModelCall, turn: TurnState, cats: dict[str, list[str]]) -> None:
         request = call.request
         request.tools = []
         self._tool_free_system(call, turn)
         options = ", ".join(f"{c} ({GLOSS.get(c, '/'.join(names))})" for c, names in cats.items())
-        st.menu = Message("user", MENU.format(options=f"{options} or {DONE} (answer now)"))
-        request.messages.append(st.menu)
+        menu = Message("user", MENU.format(options=f"{options} or {DONE} (answer now)"))
+        request.messages.append(menu)
+        call.pinned_last = menu  # notes other mechanisms add go before it
         request.max_tokens = min(request.max_tokens, ROUTING_MAX_TOKENS)
         call.quiet = True
-        st.routing = True
+        call.routing = True
 
     def _category_request(
         self, call: ModelCall, turn: TurnState, cats: dict[str, list[str]], category: str

@@ -21,7 +21,6 @@ import dataclasses
 from typing import Any
 
 from skiff.agent.hooks import Mechanism, ModelCall, ModelReply, Proceed, Retry, TurnState
-from skiff.agent.mechanisms.tool_routing import is_routing_call, offered_tools
 from skiff.agent.messages import Message, ToolCall
 from skiff.agent.parsing.toolcalls import (
     ParsedToolCall,
@@ -67,14 +66,14 @@ def parse_raw_arguments(raw: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def recoverable_tools(turn: TurnState) -> list[str] | None:
+def recoverable_tools(turn: TurnState, call: ModelCall | None) -> list[str] | None:
     """The tools whose printed calls are executed (None: all).
 
     After tool routing chose a category, the category's tools plus the read-only ones (reading before an
     edit is fine); after it chose `done`, none: Qwen2.5-Coder-1.5B, measured, routes to "done" or "read"
     after its edit and then prints another `write` anyway, which is drift, not a decision.
     """
-    offered = offered_tools(turn)
+    offered = call.offered_tools if call is not None else None
     if offered is None or not offered:
         return offered
     read_only = [
@@ -89,9 +88,9 @@ class ToolCallRecovery(Mechanism):
     name = "toolcall_recovery"
 
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:
-        if self.profile.tool_call_format != "grammar" or is_routing_call(turn):
+        if self.profile.tool_call_format != "grammar" or call.routing:
             return  # a tool-routing step answers with one word: no JSON grammar for it
-        schemas = turn.tools.schemas(offered_tools(turn))
+        schemas = turn.tools.schemas(call.offered_tools)
         if not schemas:
             return
         call.request.extra.update(grammar_extra(turn.provider_name, toolcall_json_schema(schemas)))
@@ -104,7 +103,7 @@ class ToolCallRecovery(Mechanism):
         if message.tool_calls:
             self._repair_native(message, turn, turn.tools.schemas())
             return None
-        schemas = turn.tools.schemas(recoverable_tools(turn))
+        schemas = turn.tools.schemas(recoverable_tools(turn, reply.call))
         if not schemas:
             return None
         elif self.profile.tool_call_format == "grammar" and message.content.strip():
