@@ -16,12 +16,14 @@ profiles merge by name; `default` overrides.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -31,18 +33,21 @@ ToolCallFormat = Literal["native", "hermes", "json", "xml", "grammar"]
 EditFormatSetting = Literal["auto", "whole", "search_replace", "tools"]
 ApiKind = Literal["openai-completions", "openai", "llama-cpp", "scripted"]
 
-# Every small-model mechanism, in the order their hooks run (agent/mechanisms/<name>.py).
-ALL_MECHANISMS = [
-    "context_first",  # the first call already holds the code the request is about
-    "tool_routing",  # two-stage: pick a category, then see only its tools
-    "scratchpad",  # show the session plan each call
-    "skills",  # per-turn skill cards
-    "thinking_budget",  # cap reasoning tokens, re-ask without thinking
-    "toolcall_recovery",  # tool calls printed as text become real calls; argument repair
-    "quality_monitor",  # empty replies, loops, patch spirals, forgotten task
-    "code_to_edit",  # code printed in the final reply becomes a proposed edit
-    "context_budget",  # never exceed the context limit: cap, evict, compact (runs last)
-]
+
+def _mechanisms() -> ModuleType:
+    """The mechanism registry (`skiff.agent.mechanisms`), imported on first use (its modules import this)."""
+    return importlib.import_module("skiff.agent.mechanisms")
+
+
+if TYPE_CHECKING:
+    ALL_MECHANISMS: list[str]  # every small-model mechanism, in the order their hooks run
+else:
+
+    def __getattr__(name: str) -> Any:
+        """`ALL_MECHANISMS`, derived from the registry: `skiff.agent.mechanisms.mechanism_names()`."""
+        if name == "ALL_MECHANISMS":
+            return _mechanisms().mechanism_names()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ConfigError(ValueError):
@@ -64,7 +69,7 @@ class Profile(BaseModel):
     retries: int = Field(2, ge=0)
     tool_routing: bool = Field(False, alias="toolRouting")
     tool_result_cap: int = Field(4000, alias="toolResultCap", gt=100)
-    mechanisms: list[str] = Field(default_factory=lambda: [m for m in ALL_MECHANISMS if m != "tool_routing"])
+    mechanisms: list[str] = Field(default_factory=lambda: _mechanisms().default_mechanisms())
     # The field's default keeps the tool loop; every shipped profile in models.json chooses "auto".
     edit_format: EditFormatSetting = Field("tools", alias="editFormat")
     whole_file_lines: int = Field(250, alias="wholeFileLines", ge=1)  # `auto`: whole files up to this size
@@ -78,9 +83,10 @@ class Profile(BaseModel):
 
     @model_validator(mode="after")
     def _known_mechanisms(self) -> Profile:
-        unknown = [m for m in self.mechanisms if m not in ALL_MECHANISMS]
+        known = _mechanisms().mechanism_names()
+        unknown = [m for m in self.mechanisms if m not in known]
         if unknown:
-            raise ValueError(f"unknown mechanism(s) {unknown}; known: {ALL_MECHANISMS}")
+            raise ValueError(f"unknown mechanism(s) {unknown}; known: {known}")
         return self
 
 

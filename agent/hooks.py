@@ -116,7 +116,9 @@ Proceed = Callable[[ToolCall], Awaitable[ToolResult]]
 class Mechanism:
     """Base class: every hook is a no-op. Subclasses set `name` and override what they need."""
 
-    name: ClassVar[str] = "mechanism"
+    name: ClassVar[str] = "mechanism"  # the name of its module in agent/mechanisms/
+    order: ClassVar[int] = 0  # hooks run in ascending order (registry: skiff.agent.mechanisms); unique
+    default_on: ClassVar[bool] = True  # on in a profile that names no mechanisms
     any_call: ClassVar[bool] = False  # also shapes the one-call edit path's requests (before_model_call)
 
     def __init__(self, profile: Profile) -> None:

@@ -1,5 +1,6 @@
 """The mechanism registry: each mechanism switches on and off per profile, hooks run in ALL_MECHANISMS
-order, the loop works with none of them, and the large-model profile turns the small-model ones off."""
+order, a new mechanism is found from its module alone, the loop works with none of them, and the
+large-model profile turns the small-model ones off."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from skiff.agent.config import ALL_MECHANISMS, Profile, Registry
 from skiff.agent.hooks import Mechanism
 from skiff.agent.loop import Session, SessionOptions
-from skiff.agent.mechanisms import load_mechanisms, mechanism_class
+from skiff.agent.mechanisms import RegistryError, load_mechanisms, mechanism_class, mechanism_names, registry
 from skiff.agent.mechanisms.tool_routing import ROUTING_MAX_TOKENS
 from skiff.agent.providers.base import ChatRequest
 from skiff.agent.providers.scripted import ScriptedProvider
@@ -56,6 +57,61 @@ def test_mechanisms_run_in_registry_order_with_the_budget_last() -> None:
 def test_unknown_mechanisms_are_rejected() -> None:
     with pytest.raises(ValueError, match="telepathy"):
         Profile(mechanisms=["telepathy"])
+
+
+MECHANISM_MODULE = '''"""{name}: a mechanism written by the registry test."""
+
+from skiff.agent.hooks import Mechanism
+
+
+class EchoNote(Mechanism):
+    name = "{name}"
+    order = 55  # between thinking_budget (50) and toolcall_recovery (60)
+    default_on = False
+'''
+
+
+def with_extra_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, name: str) -> None:
+    """One more module in agent/mechanisms/ (a folder added to the package's path), registry rebuilt."""
+    import skiff.agent.mechanisms as package
+
+    (tmp_path / f"{module}.py").write_text(MECHANISM_MODULE.format(name=name))
+    monkeypatch.setattr(package, "__path__", [*package.__path__, str(tmp_path)])
+    monkeypatch.delitem(sys.modules, f"skiff.agent.mechanisms.{module}", raising=False)
+    registry.cache_clear()
+
+
+def test_a_new_mechanism_is_registered_by_its_module_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a mechanism is one file: the registry finds it, profiles accept it, it runs in its order."""
+    with_extra_module(tmp_path, monkeypatch, "echo_note", "echo_note")
+    try:
+        names = mechanism_names()
+        assert names.index("echo_note") == names.index("thinking_budget") + 1
+        assert mechanism_class("echo_note").__module__ == "skiff.agent.mechanisms.echo_note"
+        assert "echo_note" not in Profile().mechanisms  # default_on = False
+        loaded = load_mechanisms(Profile(mechanisms=["context_budget", "echo_note", "skills"]))
+        assert [m.name for m in loaded] == ["skills", "echo_note", "context_budget"]
+    finally:
+        monkeypatch.undo()
+        registry.cache_clear()
+        sys.modules.pop("skiff.agent.mechanisms.echo_note", None)
+    assert "echo_note" not in mechanism_names()
+    assert mechanism_names() == ALL_MECHANISMS
+
+
+def test_a_mechanism_named_unlike_its_module_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_extra_module(tmp_path, monkeypatch, "echo_note", "echo")
+    try:
+        with pytest.raises(RegistryError, match="echo_note"):
+            mechanism_names()
+    finally:
+        monkeypatch.undo()
+        registry.cache_clear()
+        sys.modules.pop("skiff.agent.mechanisms.echo_note", None)
 
 
 def test_large_profile_keeps_only_the_safety_mechanisms() -> None:

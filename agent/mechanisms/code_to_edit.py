@@ -35,6 +35,7 @@ FOLLOW_UP = (
 
 class CodeToEdit(Mechanism):
     name = "code_to_edit"
+    order = 80  # code printed in the final reply becomes a proposed edit
 
     async def around_tool_call(self, call: ToolCall, turn: TurnState, proceed: Proceed) -> ToolResult:
         result = await proceed(call)

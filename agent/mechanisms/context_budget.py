@@ -100,6 +100,7 @@ class ContextBudget(Mechanism):
     """Keeps every request inside the context limit: cap, evict, compact, shrink."""
 
     name = "context_budget"
+    order = 900  # never exceed the context limit: cap, evict, compact (runs last)
 
     def __init__(self, profile: Profile) -> None:
         super().__init__(profile)

@@ -42,6 +42,7 @@ class Shown:
 
 class ContextFirst(Mechanism):
     name = "context_first"
+    order = 10  # the first call already holds the code the request is about
 
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:
         if turn.model_calls or self.name in turn.notes:

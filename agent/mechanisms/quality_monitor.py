@@ -86,6 +86,7 @@ class QualityMonitor(Mechanism):
     """Drops bad replies (empty, off-task, unknown tool, malformed, loops, patch spirals) and asks again."""
 
     name = "quality_monitor"
+    order = 70  # empty replies, loops, patch spirals, forgotten task
 
     async def after_model_call(self, reply: ModelReply, turn: TurnState) -> Retry | None:
         message = reply.message

@@ -13,6 +13,7 @@ from skiff.agent.tools.scratchpad import render_scratchpad
 
 class ScratchpadMechanism(Mechanism):
     name = "scratchpad"
+    order = 30  # show the session plan each call
 
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:
         plan = render_scratchpad(turn.tool_ctx.state)

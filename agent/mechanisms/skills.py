@@ -20,6 +20,7 @@ HEADER = "Skill notes for this step:"
 
 class Skills(Mechanism):
     name = "skills"
+    order = 40  # per-turn skill cards
 
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:
         budget = self.profile.skill_budget

@@ -37,6 +37,7 @@ class ThinkingBudget(Mechanism):
     """Stops runaway reasoning and asks again without thinking, keeping the reasoning's tail as a note."""
 
     name = "thinking_budget"
+    order = 50  # cap reasoning tokens, re-ask without thinking
     any_call = True
 
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:

@@ -92,6 +92,8 @@ def parse_choice(text: str, cats: dict[str, list[str]]) -> str | None:
 
 class ToolRouting(Mechanism):
     name = "tool_routing"
+    order = 20  # two-stage: pick a category, then see only its tools
+    default_on = False  # on with `toolRouting: true` or when a profile names it
 
     def _active(self) -> bool:
         return self.profile.tool_routing or self.name in self.profile.mechanisms

@@ -86,6 +86,7 @@ class ToolCallRecovery(Mechanism):
     """Turns printed tool calls into executed ones and repairs argument names, types and tool names."""
 
     name = "toolcall_recovery"
+    order = 60  # tool calls printed as text become real calls; argument repair
 
     async def before_model_call(self, call: ModelCall, turn: TurnState) -> None:
         if self.profile.tool_call_format != "grammar" or call.routing:
