@@ -65,11 +65,16 @@ def infer_context(root: Path, instruction: str) -> RequestContext | None:
     class named like `mean()` that is defined in exactly one source file.
     """
     files = [p for p in sorted(root.rglob("*")) if p.is_file() and not _ignored(p.relative_to(root))][:2000]
-    words = set(re.findall(r"[\w./-]+", instruction))
-    for p in files:
-        rel = p.relative_to(root).as_posix()
-        if rel in words or p.name in words:
-            return RequestContext(path=rel)
+    words = re.findall(r"[\w./-]+", instruction)
+    named = [p for p in files if p.relative_to(root).as_posix() in words or p.name in words]
+    if named:
+        # A source file before a document ("implement acronym.py as described in INSTRUCTIONS.md"),
+        # then the order the instruction names them in.
+        def rank(p: Path) -> tuple[bool, int]:
+            rel = p.relative_to(root).as_posix()
+            return p.suffix not in SOURCE_SUFFIXES, words.index(rel if rel in words else p.name)
+
+        return RequestContext(path=min(named, key=rank).relative_to(root).as_posix())
     names = re.findall(r"\b([A-Za-z_]\w*)\(\)", instruction) + re.findall(r"`([A-Za-z_]\w*)`", instruction)
     for name in names:
         pattern = re.compile(rf"^\s*(?:async\s+def|def|class|function|fn|func)\s+{re.escape(name)}\b", re.M)

@@ -23,6 +23,7 @@ from skiff.agent.edit_context import EditContext, gather
 from skiff.agent.edit_formats import (
     EditFormat,
     ReplyEdits,
+    hoist_future_imports,
     instructions,
     map_reply,
     render_file,
@@ -195,6 +196,7 @@ class DirectEdit:
         """Write the edits to the overlay (a promise such as "only docstrings" enforced) and check them."""
         turn = self.turn
         for rel, text in edits.texts.items():
+            text = hoist_future_imports(rel, text)
             if self.promise is not None:
                 text = enforce(self.promise, rel, self.original.get(rel), text)
             if not self._write(rel, text):
@@ -326,9 +328,12 @@ def _has_code(text: str) -> bool:
 
 
 def _unchanged_reminder(files: list[str], request: str) -> str:
+    """An answer that repeats the file unchanged did not find what to change: ask for the reasoning
+    first this time (reasoning first is what finds a bug the code-only answer missed)."""
     return (
-        f"Your answer repeats {', '.join(files)} without any change. Find the lines the request is about and "
-        f"change them, then reply with the complete updated file. The request: {request}"
+        f"Your answer repeats {', '.join(files)} without any change. First say in one sentence which line "
+        f"is wrong or missing for the request and how it must change; then reply with the complete updated "
+        f"file. The request: {request}"
     )
 
 

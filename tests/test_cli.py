@@ -91,6 +91,25 @@ def test_run_one_call_edit_prints_the_diff_and_its_checks(tmp_path: Path) -> Non
     assert "skiff: checks: syntax ok · 1 test passed" in proc.stderr
 
 
+def test_run_without_file_takes_the_source_file_the_request_names_not_its_instructions(
+    tmp_path: Path,
+) -> None:
+    # "Implement acronym.py as described in INSTRUCTIONS.md": the instructions sort first, but the edit
+    # is about the source file, so an answer that names no file lands there in one call.
+    ws = tmp_path / "ex"
+    ws.mkdir()
+    (ws / "INSTRUCTIONS.md").write_text("# Acronym\n\nWrite `abbreviate(phrase)`.\n")
+    (ws / "acronym.py").write_text("def abbreviate(phrase):\n    pass\n")
+    code = "def abbreviate(phrase):\n    return ''.join(w[0].upper() for w in phrase.split())\n"
+    models = scripted_models(tmp_path, [f"Here it is:\n\n```python\n{code}```\n"], edit_format="auto")
+    request = "Implement acronym.py as described in INSTRUCTIONS.md"
+    proc = skiff("run", "--workspace", str(ws), "--apply", request, models=models)
+    assert proc.returncode == 0, proc.stderr
+    assert "after 1 model call(s)" in proc.stderr
+    assert (ws / "acronym.py").read_text() == code
+    assert (ws / "INSTRUCTIONS.md").read_text().startswith("# Acronym")
+
+
 def test_run_says_plainly_when_the_answer_holds_no_edit(tmp_path: Path) -> None:
     ws = demo(tmp_path)
     models = scripted_models(tmp_path, ["I am not sure what to do."], edit_format="auto")
