@@ -135,6 +135,31 @@ def redact_obj(value: Any) -> Any:
     return value
 
 
+def restore(new: str, original: str) -> str:
+    """`new`, a model's edit of a file it saw redacted, with the secrets of `original` put back where the
+    model copied a redacted line (or a redacted private key block) unchanged: a whole-file answer must not
+    replace the user's key with `[REDACTED:…]`. A placeholder on a line the model changed stays (the
+    user sees it in the review)."""
+    if "[REDACTED:" not in new or not original:
+        return new
+    lines: dict[str, str] = {}
+    for line in original.splitlines(keepends=True):
+        clean = redact(line)
+        if clean != line:
+            lines.setdefault(clean.rstrip("\r\n"), line.rstrip("\r\n"))
+    keys = [m.group(0) for m in _PEM.finditer(original)]
+    key = PLACEHOLDER.format("private-key")
+    out = []
+    for line in new.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body in lines:
+            line = lines[body] + line[len(body) :]
+        elif key in line and keys:
+            line = line.replace(key, keys.pop(0), 1)
+        out.append(line)
+    return "".join(out)
+
+
 # ---- files and environment -----------------------------------------------------------------------
 
 _SECRET_FILE = re.compile(

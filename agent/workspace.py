@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from skiff.agent.redact import restore as restore_secrets
+
 
 class PathOutsideWorkspace(ValueError):
     """A path resolves outside the workspace root (`..`, absolute paths elsewhere, symlink escapes)."""
@@ -137,6 +139,9 @@ class Overlay:
         refuse_hard_link(path)
         if path not in self.base:
             self.base[path] = self.workspace.read_base(path)
+        base = self.base[path]
+        if text is not None and base is not None:
+            text = restore_secrets(text, base)  # the model saw the file redacted (skiff.agent.redact)
         self.current[path] = text
 
     def changed_paths(self) -> Iterator[Path]:

@@ -305,3 +305,30 @@ def test_no_planted_secret_reaches_the_model_the_log_or_the_store(tmp_path: Path
         "session store": sorted({n for s in stored for n in leaks(s)}),
     }
     assert leaked == {"model requests": [], "server stderr": [], "session store": []}
+
+
+def test_a_whole_file_answer_over_a_redacted_file_keeps_the_users_secrets(tmp_path: Path) -> None:
+    """The model sees `[REDACTED:…]` where the secrets are; when it copies those lines unchanged, the
+    proposal must hold the original secrets, not the placeholders."""
+    from skiff.agent.redact import redact
+    from skiff.agent.workspace import Overlay, Workspace
+
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1\nabc+/=\n-----END RSA PRIVATE KEY-----\n"
+    original = (
+        'AWS_KEY = "AKIAIOSFODNN7EXAMPLE"\nTOKEN = "ghp_' + "a1B2" * 9 + '"\n\n'
+        "def total(xs):\n    return sum(xs)\n\nKEY = '''\n" + key + "'''\n"
+    )
+    (tmp_path / "settings.py").write_text(original)
+    seen = redact(original)
+    assert "AKIAIOSFODNN7EXAMPLE" not in seen and "ghp_" not in seen and "MIIEow" not in seen
+    answer = seen.replace("return sum(xs)", "return float(sum(xs))")
+    overlay = Overlay(Workspace(tmp_path))
+    overlay.write(tmp_path / "settings.py", answer)
+    assert overlay.current[tmp_path / "settings.py"] == original.replace(
+        "return sum(xs)", "return float(sum(xs))"
+    )
+    changed = seen.replace('TOKEN = "[REDACTED', 'API_TOKEN = "[REDACTED')
+    overlay.write(tmp_path / "settings.py", changed)
+    assert 'API_TOKEN = "[REDACTED' in overlay.current[tmp_path / "settings.py"], (
+        "a changed line is left as seen"
+    )
