@@ -26,11 +26,12 @@ from skiff.agent.events import (
     ToolCallStarted,
 )
 from skiff.agent.loop import Session, SessionOptions
+from skiff.agent.proposal import Proposal
 from skiff.agent.providers.base import ProviderError
 from skiff.agent.providers.factory import make_provider
 from skiff.agent.redact import install_log_redaction
 from skiff.agent.tools.base import PermissionAnswer, PermissionRequest
-from skiff.agent.workspace import Workspace
+from skiff.agent.workspace import PathOutsideWorkspace, Workspace, refuse_hard_link
 
 
 class ProgressPrinter:
@@ -135,16 +136,47 @@ async def _run(args: argparse.Namespace) -> int:
     if result.verification is not None:
         print(f"skiff: checks: {result.verification.summary}", file=sys.stderr)
     if args.apply:
+        problem = apply_proposal(workspace, result.proposal)
+        if problem is not None:
+            print(f"skiff: nothing applied: {problem}", file=sys.stderr)
+            return 1
         for change in result.proposal.changes:
-            if change.new_text is None:
-                change.abs_path.unlink(missing_ok=True)
-            else:
-                change.abs_path.parent.mkdir(parents=True, exist_ok=True)
-                change.abs_path.write_text(change.new_text, encoding="utf-8")
             print(f"skiff: applied {change.kind} {change.path}", file=sys.stderr)
     else:
         sys.stdout.write(result.proposal.unified_diff())
     return 0
+
+
+def apply_proposal(workspace: Workspace, proposal: Proposal) -> str | None:
+    """Write `proposal` to disk (`skiff run --apply`); the reason instead when a target is no longer safe
+    to write (outside the workspace, a hard link): then nothing is written. Checked again here because
+    the files may have changed since the turn read them."""
+    try:
+        targets = [(change, workspace.resolve(change.path)) for change in proposal.changes]
+        for _, path in targets:
+            refuse_hard_link(path)
+    except PathOutsideWorkspace as exc:  # InvalidPath included
+        return str(exc)
+    for change, path in targets:
+        if change.new_text is None:
+            path.unlink(missing_ok=True)
+        else:
+            _replace_file(path, change.new_text)
+    return None
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write `path` through a temporary file and a rename: a reader never sees half a file, and the new
+    file is its own (a link the path had is not written through)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.skiff-{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _why_no_change(text: str) -> str:

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from skiff.agent.proposal import validate_diff
+from skiff.agent.cli import apply_proposal
+from skiff.agent.proposal import Proposal, validate_diff
+from skiff.agent.workspace import Overlay, Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,3 +179,33 @@ def test_model_server_down_gives_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "http://127.0.0.1:9/v1" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_apply_refuses_a_file_that_became_a_hard_link_and_writes_nothing(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    workspace = Workspace(ws)
+    overlay = Overlay(workspace)
+    overlay.write(ws / "stats.py", "def mean(xs):\n    return 0\n")
+    overlay.write(ws / "new.py", "x = 1\n")
+    proposal = Proposal.from_overlay(overlay, summary="s")
+    outside = tmp_path / "outside.py"
+    outside.write_text((ws / "stats.py").read_text())
+    (ws / "stats.py").unlink()
+    os.link(outside, ws / "stats.py")  # since the turn, the file became another name of one outside
+    before = outside.read_text()
+    problem = apply_proposal(workspace, proposal)
+    assert problem is not None and "hard link" in problem
+    assert outside.read_text() == before, "the file outside the workspace is untouched"
+    assert not (ws / "new.py").exists(), "nothing is written when one target is unsafe"
+
+
+def test_apply_replaces_the_file_and_keeps_its_mode(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    (ws / "stats.py").chmod(0o755)
+    new = (ws / "stats.py").read_text().replace("def mean(xs):\n", 'def mean(xs):\n    """The mean."""\n')
+    models = scripted_models(tmp_path, [f"stats.py\n```python\n{new}```"], edit_format="auto")
+    proc = skiff("run", "--workspace", str(ws), "--apply", "add a docstring to mean()", models=models)
+    assert proc.returncode == 0, proc.stderr
+    assert (ws / "stats.py").read_text() == new
+    assert (ws / "stats.py").stat().st_mode & 0o777 == 0o755
+    assert not [p for p in ws.iterdir() if p.name.endswith(".tmp")]
