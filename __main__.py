@@ -1,5 +1,5 @@
 """Entry point for `python -m skiff`."""
 
-from skiff.agent.cli import main
+from skiff.cli import main
 
 raise SystemExit(main())

@@ -352,9 +352,7 @@ def check_tools(agents: list[Agent], settings: Settings) -> None:
     if any(a.kind == "aider" for a in agents) and not aider_found:
         raise SystemExit(f"bench: aider not found at {settings.aider} (use --aider PATH)")
     if any(a.kind == "skiff" for a in agents):
-        probe = subprocess.run(
-            [sys.executable, "-c", "import skiff.agent.cli"], capture_output=True, text=True
-        )
+        probe = subprocess.run([sys.executable, "-c", "import skiff.cli"], capture_output=True, text=True)
         if probe.returncode != 0:
             raise SystemExit(f"bench: {sys.executable} cannot import skiff:\n{probe.stderr[-1000:]}")
     if not shutil.which("node"):

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from skiff.agent.cli import apply_proposal
 from skiff.agent.proposal import Proposal, validate_diff
 from skiff.agent.workspace import Overlay, Workspace
+from skiff.cli import apply_proposal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,7 @@ def skiff(
     if models is not None:
         env["SKIFF_MODELS_FILE"] = str(models)
     return subprocess.run(
-        [sys.executable, "-m", "skiff", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+        [sys.executable, "-m", "skiff", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
     )
 
 

@@ -155,7 +155,8 @@ MODELS = {
                     "id": "broken",
                     "replies": [
                         {
-                            "error": "cannot reach the model server at http://127.0.0.1:9/v1/chat/completions: "
+                            "error": "cannot reach the model server at "
+                            "http://127.0.0.1:9/v1/chat/completions: "
                             "[Errno 111] Connection refused - is it running?"
                         }
                     ],

@@ -25,7 +25,7 @@ def test_wheel_contains_packages_skills_and_models(tmp_path: Path) -> None:
     assert {
         "skiff/__init__.py",
         "skiff/agent/loop.py",
-        "skiff/agent/cli.py",
+        "skiff/cli.py",
         "skiff/server/__init__.py",
     } <= names
     assert models == (ROOT / "models.json").read_text()
@@ -34,7 +34,7 @@ def test_wheel_contains_packages_skills_and_models(tmp_path: Path) -> None:
     assert shipped and cards == shipped
     for folder in ("tools", "knowledge", "protocols"):
         assert any(n.startswith(f"skiff/skills/{folder}/") for n in cards)
-    assert "skiff = skiff.agent.cli:main" in entry_points
+    assert "skiff = skiff.cli:main" in entry_points
     assert not any(
         n.startswith(("tests/", "skiff/tests/", "skiff/bench/", "skiff/vscode-client/")) for n in names
     )

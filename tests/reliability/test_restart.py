@@ -247,7 +247,7 @@ async def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "from skiff.agent.cli import main; raise SystemExit(main())",
+        "from skiff.cli import main; raise SystemExit(main())",
         *args,
         env=env,
         cwd=cwd,

@@ -1,4 +1,6 @@
-"""The `skiff` command: `run` (headless turn, prints a diff), `models`, `doctor`, `sessions`, `serve`."""
+"""The `skiff` command, above both halves: `run` (a headless turn, prints a diff), `models`, `doctor`,
+`sessions` (the agent) and `serve` (the language server), one argument parser for all of them
+(`python -m skiff.server` uses it too)."""
 
 from __future__ import annotations
 
