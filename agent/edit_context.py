@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from skiff.agent.codeblocks import definitions
 from skiff.agent.context import SOURCE_SUFFIXES, RequestContext, is_test_file
-from skiff.agent.ignore import IgnoreMatcher
 from skiff.agent.intent import read_intent
 from skiff.agent.outline import outline
+from skiff.agent.parsing.definitions import definitions
 from skiff.agent.providers.base import Tokenizer
+from skiff.agent.text.ignore import IgnoreMatcher
 from skiff.agent.workspace import Overlay, PathOutsideWorkspace
 
 INSTRUCTION_SUFFIXES = {".md", ".txt", ".rst"}

@@ -9,8 +9,8 @@ The instructions are generated here from the same constants the mapping reads, s
 parser cannot drift apart. Whatever wrapper the model actually uses is mapped: a fence after a path line,
 a fence with a path in its info string or first-line comment, a printed `write` or `edit` tool call,
 SEARCH/REPLACE blocks, a unified diff, or a block holding only the definitions it changed (mapped onto
-the definitions of the same name by `skiff.agent.codeblocks`). A whole-file block that drops definitions
-the request did not ask to remove is mapped definition by definition instead, so nothing is lost.
+the definitions of the same name by `skiff.agent.parsing.edit_plan`). A whole-file block that drops
+definitions the request did not ask to remove is mapped definition by definition instead, so nothing is lost.
 """
 
 from __future__ import annotations

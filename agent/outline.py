@@ -27,7 +27,7 @@ import tokenize
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from skiff.agent.codeblocks import regex_definitions
+from skiff.agent.parsing.definitions import regex_definitions
 from skiff.agent.textdiff import split_lines
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skiff.agent.toolcalls import parse_tool_calls
+from skiff.agent.parsing.toolcalls import parse_tool_calls
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "fixtures"))
 import toolcall_corpus

@@ -29,10 +29,11 @@ import re
 import sys
 from pathlib import Path
 
-from skiff.agent.codeblocks import fenced_blocks, search_replace_blocks, unified_diffs
 from skiff.agent.context import is_test_file
 from skiff.agent.edit_formats import ReplyEdits, map_reply
-from skiff.agent.toolcalls import parse_tool_calls
+from skiff.agent.parsing.codeblocks import search_replace_blocks, unified_diffs
+from skiff.agent.parsing.fences import fenced_blocks
+from skiff.agent.parsing.toolcalls import parse_tool_calls
 from skiff.agent.tools.edit import EditTool
 from skiff.agent.tools.write import WriteTool
 

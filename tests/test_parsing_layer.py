@@ -1,5 +1,5 @@
 """The parsing layer and the text utilities: one reasoning-tag rule for the reply assembler and the tool-call
-parser, one home for fence syntax, one similarity measure, the old import paths kept, modules kept small."""
+parser, one home for fence syntax, one similarity measure, modules kept small."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import skiff.agent.codeblocks
-import skiff.agent.editmatch
-import skiff.agent.ignore
-import skiff.agent.toolcalls
-from skiff.agent.parsing import codeblocks, definitions, edit_plan, fences, toolcalls
+from skiff.agent.parsing import codeblocks, fences, toolcalls
 from skiff.agent.parsing.think import reasoning_spans
 from skiff.agent.providers.base import Delta
 from skiff.agent.reply import ReplyAssembler
-from skiff.agent.text import editmatch, ignore
 from skiff.agent.text.similarity import SimilarTo, close_matches, similarity
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,16 +72,6 @@ def test_one_similarity_measure() -> None:
         similarity("class X:", "def mean(xs):"),
     ]
     assert close_matches("raed", ["read", "write", "grep"], n=2) == ["read"]
-
-
-def test_the_old_import_paths_name_the_same_objects() -> None:
-    assert skiff.agent.toolcalls.parse_tool_calls is toolcalls.parse_tool_calls
-    assert skiff.agent.toolcalls.repair_arguments is toolcalls.repair_arguments
-    assert skiff.agent.codeblocks.plan_edit is edit_plan.plan_edit
-    assert skiff.agent.codeblocks.definitions is definitions.definitions
-    assert skiff.agent.codeblocks.Fence is fences.Fence
-    assert skiff.agent.editmatch.apply_edit is editmatch.apply_edit
-    assert skiff.agent.ignore.IgnoreMatcher is ignore.IgnoreMatcher
 
 
 def test_parsing_and_text_modules_stay_small() -> None:

@@ -2,8 +2,8 @@
 
 Small models often answer "fix this" by printing the fixed code and calling no tool, and the turn would
 end with nothing changed. At turn end, when the request names a file (turn.context) and the reply holds
-code for it, `skiff.agent.codeblocks.plan_edit` maps the code to the file (SEARCH/REPLACE blocks, unified
-diffs, whole definitions, a block shaped like the selection, a complete small file) and the result is
+code for it, `skiff.agent.parsing.edit_plan.plan_edit` maps the code to the file (SEARCH/REPLACE blocks,
+unified diffs, whole definitions, a block shaped like the selection, a complete small file) and the result is
 written to the turn overlay: it becomes the same reviewable proposal as any tool edit. Code that would
 lose definitions (a truncated whole-file rewrite), elides code with placeholder comments, or does not
 match is not applied; the turn is then continued once with a request for an `edit` call.

@@ -1,8 +1,9 @@
 """Tool-call recovery: tool calls printed as text become real calls, and every call's arguments are repaired.
 
 - A reply without native tool calls is searched for calls written as text (a ```json block, Hermes
-  `<tool_call>` tags, Qwen XML, ReAct lines, ...; see `skiff.agent.toolcalls.parse_tool_calls`). Found calls
-  are moved into `message.tool_calls`, so the loop executes them, and their text is cut from the content.
+  `<tool_call>` tags, Qwen XML, ReAct lines, ...; see `skiff.agent.parsing.toolcalls.parse_tool_calls`).
+  Found calls are moved into `message.tool_calls`, so the loop executes them, and their text is cut from
+  the content.
 - Native calls get schema-aware repair: argument aliases and case, type coercion, a confidently resolved
   tool name (`read_file` -> `read`); unparsable argument text (`ToolCall.raw_arguments`) is parsed
   forgivingly. An unknown name with no confident match is left for the quality monitor.
