@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from askers import Asker
 
-from skiff.agent.tools.base import PermissionAnswer, PermissionRequest, ToolContext, ToolResult
+from skiff.agent.tools.base import ToolContext, ToolResult
 from skiff.agent.tools.bash import HEAD_LINES, TAIL_LINES, BashArgs, BashTool
 from skiff.agent.workspace import Overlay, Workspace
 
@@ -40,18 +41,6 @@ async def wait_gone(pid: int, seconds: float = 5.0) -> bool:
             return True
         await asyncio.sleep(0.05)
     return False
-
-
-class Asker:
-    """A permission callback that records requests and answers from a script."""
-
-    def __init__(self, *answers: PermissionAnswer) -> None:
-        self.answers = list(answers)
-        self.requests: list[PermissionRequest] = []
-
-    async def __call__(self, request: PermissionRequest) -> PermissionAnswer:
-        self.requests.append(request)
-        return self.answers.pop(0)
 
 
 async def test_allowed_command_runs_in_the_workspace_root(tmp_path: Path) -> None:

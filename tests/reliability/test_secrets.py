@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from askers import Asker
 from sse_server import SSEServer, json_reply, sse
 
 from skiff.agent.redact import redact
-from skiff.agent.tools.base import PermissionAnswer, PermissionRequest, ToolContext
+from skiff.agent.tools.base import ToolContext
 from skiff.agent.tools.grep import GrepArgs, GrepTool
 from skiff.agent.tools.read import ReadArgs, ReadTool
 from skiff.agent.workspace import Overlay, Workspace
@@ -80,16 +81,6 @@ def test_every_planted_shape_is_redacted() -> None:
     assert redact(code) == code
     harmless = "token = 'abc'\nmonkey = 'banana'\nport=8080\n"
     assert redact(harmless) == harmless
-
-
-class Asker:
-    def __init__(self, *answers: PermissionAnswer) -> None:
-        self.answers = list(answers)
-        self.requests: list[PermissionRequest] = []
-
-    async def __call__(self, request: PermissionRequest) -> PermissionAnswer:
-        self.requests.append(request)
-        return self.answers.pop(0)
 
 
 def ctx(root: Path, asker: Asker | None = None) -> ToolContext:
