@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sized
 from typing import Any
 
 from skiff.agent.parsing.fences import wrapping_fence
@@ -221,84 +222,64 @@ class _Parser:
         return False
 
     def obj(self) -> dict[str, Any]:
-        if len(self.closers) >= _MAX_DEPTH:
-            raise self.error("nested too deeply")
-        mark = len(self.closers)
-        self.closers.append("}")
-        try:
-            return self.obj_body()
-        finally:
-            del self.closers[mark:]
-
-    def obj_body(self) -> dict[str, Any]:
-        self.i += 1
         out: dict[str, Any] = {}
-        good = self.i
-        while True:
+
+        def member(c: str) -> None:
+            if c in _QUOTES:
+                key = self.string(key=True)
+            elif c in _KEY_CHARS:
+                key = self.ident(_KEY_CHARS)
+            else:
+                raise self.error(f"expected a key, found {c!r}")
             self.skip_ws()
-            if self.i >= self.n:
-                break  # left open at the end: close it
-            c = self.s[self.i]
-            if c == "}":
-                self.i += 1
-                break
-            if c == ",":
-                self.i += 1
-                continue
-            try:
-                if c in _QUOTES:
-                    key = self.string(key=True)
-                elif c in _KEY_CHARS:
-                    key = self.ident(_KEY_CHARS)
-                else:
-                    raise self.error(f"expected a key, found {c!r}")
-                self.skip_ws()
-                if self.peek() not in (":", "="):
-                    raise self.error("expected ':'")
-                self.i += 1
-                out[key] = self.value()
-                good = self.i
-            except _ParseError:
-                if self.recover and out:
-                    self.i = good
-                    break
-                raise
+            if self.peek() not in (":", "="):
+                raise self.error("expected ':'")
+            self.i += 1
+            out[key] = self.value()
+
+        self.members("}", out, member)
         return out
 
     def array(self, close: str) -> list[Any]:
+        out: list[Any] = []
+        self.members(close, out, lambda _c: out.append(self.value()))
+        return out
+
+    def members(self, close: str, out: Sized, member: Callable[[str], None]) -> None:
+        """Read the container opening at self.i up to `close`: `member(c)` reads each member, starting at c.
+
+        Commas are optional and may trail; a container left open at the end of the text is closed there.
+        With `recover`, a member that fails after at least one good one (`out` not empty) ends the container
+        just after the last good member.
+        """
         if len(self.closers) >= _MAX_DEPTH:
             raise self.error("nested too deeply")
         mark = len(self.closers)
         self.closers.append(close)
         try:
-            return self.array_body(close)
+            self.i += 1
+            good = self.i
+            while True:
+                self.skip_ws()
+                if self.i >= self.n:
+                    break  # left open at the end: close it
+                c = self.s[self.i]
+                if c == close:
+                    self.i += 1
+                    break
+                if c == ",":
+                    self.i += 1
+                    continue
+                try:
+                    member(c)
+                    good = self.i
+                except _ParseError:
+                    if self.recover and out:
+                        self.i = good
+                        break
+                    raise
         finally:
             del self.closers[mark:]
-
-    def array_body(self, close: str) -> list[Any]:
-        self.i += 1
-        out: list[Any] = []
-        good = self.i
-        while True:
-            self.skip_ws()
-            if self.i >= self.n:
-                break
-            c = self.s[self.i]
-            if c == close:
-                self.i += 1
-                break
-            if c == ",":
-                self.i += 1
-                continue
-            try:
-                out.append(self.value())
-                good = self.i
-            except _ParseError:
-                if self.recover and out:
-                    self.i = good
-                    break
-                raise
-        return out
 
     # python-style calls -----------------------------------------------------------------------------------
 
