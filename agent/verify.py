@@ -37,10 +37,10 @@ from pyflakes import messages as pyflakes_messages
 from pyflakes import reporter as pyflakes_reporter
 
 from skiff.agent.context import is_test_file
-from skiff.agent.permissions import check_command
 from skiff.agent.text.ignore import IgnoreMatcher
 from skiff.agent.tools.base import PermissionRequest, ToolContext
 from skiff.agent.tools.bash import BashTool
+from skiff.agent.tools.bash_policy import check_command
 from skiff.agent.workspace import Overlay, Workspace
 
 TEST_TIMEOUT = 60.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skiff.agent.permissions import ShellParseError, check_command, parse_command
+from skiff.agent.tools.bash_policy import ShellParseError, check_command, parse_command
 
 
 def words(command: str) -> list[list[str]]:

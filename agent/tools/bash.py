@@ -1,4 +1,4 @@
-"""The `bash` tool: runs shell commands in the workspace root, gated by the policy in agent/permissions.py.
+"""The `bash` tool: runs shell commands in the workspace root, gated by the policy in `bash_policy/`.
 
 Every command starts with secret-looking variables removed from its environment (agent/redact.py); one the
 read-only policy admitted unasked also gets git's config-driven programs neutralised (`git_neutral_env`).
@@ -21,9 +21,9 @@ from collections import deque
 
 from pydantic import Field
 
-from skiff.agent.permissions import check_command, git_neutral_env
 from skiff.agent.redact import scrub_env
 from skiff.agent.tools.base import PermissionRequest, Tool, ToolArgs, ToolContext, ToolResult
+from skiff.agent.tools.bash_policy import check_command, git_neutral_env
 
 HEAD_LINES = 60
 TAIL_LINES = 80

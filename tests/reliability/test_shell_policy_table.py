@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from shell_policy_cases import ALLOW, ASK, CASES, DENY
 
-from skiff.agent.permissions import check_command, unsafe_git_config
 from skiff.agent.tools.base import ToolContext
 from skiff.agent.tools.bash import BashArgs, BashTool
+from skiff.agent.tools.bash_policy import check_command, unsafe_git_config
 from skiff.agent.workspace import Overlay, Workspace
 
 GIT = shutil.which("git")
