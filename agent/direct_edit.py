@@ -34,7 +34,7 @@ from skiff.agent.intent import Intent, complete_move, enforce, read_intent
 from skiff.agent.intent import check as check_intent
 from skiff.agent.messages import Message
 from skiff.agent.parsing.fences import without_fenced
-from skiff.agent.skills import question_only
+from skiff.agent.skill_cards import question_only
 from skiff.agent.verify import Verification, VerifyOptions, syntax_error, verify
 from skiff.agent.workspace import PathOutsideWorkspace
 

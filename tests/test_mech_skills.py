@@ -16,7 +16,7 @@ from skiff.agent.loop import Session, SessionOptions
 from skiff.agent.messages import Message
 from skiff.agent.providers.base import ChatRequest
 from skiff.agent.providers.scripted import ScriptedProvider
-from skiff.agent.skills import (
+from skiff.agent.skill_cards import (
     FOLDERS,
     Card,
     SkillError,

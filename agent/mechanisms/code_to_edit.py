@@ -22,7 +22,7 @@ from __future__ import annotations
 from skiff.agent.hooks import Mechanism, Proceed, TurnState
 from skiff.agent.messages import ToolCall
 from skiff.agent.parsing.edit_plan import plan_edit
-from skiff.agent.skills import question_only
+from skiff.agent.skill_cards import question_only
 from skiff.agent.tools.base import ToolResult
 from skiff.agent.workspace import PathOutsideWorkspace
 

@@ -1,7 +1,7 @@
 """skills: before each model call, the few skill cards that matter now, within the profile's token budget.
 
 Order of preference: the card of the tool that just failed, then the cards of recently used tools, then
-cards whose triggers match the task, the last error and the diagnostics (see `skiff.agent.skills`). The
+cards whose triggers match the task, the last error and the diagnostics (see `skiff.agent.skill_cards`). The
 cards go into the request of that call only, as one system message after the conversation; the history
 is never touched, so the next call chooses afresh and the conversation prefix stays cacheable. Routing
 steps (tool_routing) get no cards.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from skiff.agent.hooks import Mechanism, ModelCall, TurnState
 from skiff.agent.messages import Message
-from skiff.agent.skills import load_cards, question_only, select
+from skiff.agent.skill_cards import load_cards, question_only, select
 
 RECENT_TOOLS = 2  # cards of this many most recently used tools are preferred
 ERROR_HEAD, ERROR_TAIL = 400, 1200  # characters of the last error matched against triggers

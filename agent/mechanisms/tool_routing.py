@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from skiff.agent.hooks import Mechanism, ModelCall, ModelReply, Retry, TurnState
 from skiff.agent.messages import Message
 from skiff.agent.prompts import system_prompt
-from skiff.agent.skills import edit_intent
+from skiff.agent.skill_cards import edit_intent
 
 ROUTING_MAX_TOKENS = 12  # one word, with room for a stray article or punctuation
 ALL = "all"  # the reply named no category: show every tool
