@@ -1,4 +1,4 @@
-/** Pure helpers behind the extension's commands: skiff.ask interception, permissions, context labels. */
+/** Pure helpers behind the extension's commands: their ids, skiff.ask interception, permissions, context labels. */
 import type {
   AskCommandArgs,
   Diagnostic,
@@ -7,6 +7,28 @@ import type {
   RequestPermissionParams,
   RequestPermissionResult,
 } from './protocol';
+
+/** The chat webview view's id (package.json `contributes.views`). */
+export const CHAT_VIEW_ID = 'skiff.chat';
+
+/** The client-side commands (package.json `contributes.commands`); the server's `skiff.*` commands are not here. */
+export const Commands = {
+  askAgent: 'skiff.askAgent',
+  openChat: 'skiff.openChat',
+  newChat: 'skiff.newChat',
+  stop: 'skiff.stop',
+  selectModel: 'skiff.selectModel',
+  restartServer: 'skiff.restartServer',
+  showOutput: 'skiff.showOutput',
+  reviewProposal: 'skiff.review.open',
+  acceptProposal: 'skiff.review.acceptAll',
+  rejectProposal: 'skiff.review.rejectAll',
+  undoProposal: 'skiff.review.undo',
+  decideHunk: 'skiff.review.decideHunk',
+  acceptHunk: 'skiff.review.acceptHunk',
+  rejectHunk: 'skiff.review.rejectHunk',
+  pickHunks: 'skiff.review.pickHunks',
+} as const;
 
 /** True when a `skiff.ask` invocation carries neither `prompt` nor `preset` (the client must ask). */
 export function askNeedsPrompt(args: unknown[] | undefined): boolean {
