@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +26,7 @@ from skiff.agent.parsing.codeblocks import search_replace_blocks, unified_diffs
 from skiff.agent.parsing.definitions import definitions, regex_definitions
 from skiff.agent.parsing.edit_plan import definitions_edit, has_placeholder, plan_edit
 from skiff.agent.parsing.fences import Fence, fenced_blocks, is_lang_opener
+from skiff.agent.parsing.prose_edit import apply_prose_change, prose_change
 from skiff.agent.parsing.toolcalls import parse_tool_calls
 from skiff.agent.text.similarity import similarity
 from skiff.agent.textdiff import split_lines
@@ -86,14 +87,22 @@ EXPLAIN_FIRST = (
 )
 
 
-def instructions(fmt: EditFormat, path: str = "path/to/file.py", explain: bool = False) -> str:
+TRACE_FIRST = (
+    "First work through the request's example by hand: what the current code does with it, step by step, "
+    "and which line makes the result wrong; then write the changed files."
+)
+
+
+def instructions(
+    fmt: EditFormat, path: str = "path/to/file.py", explain: bool | Literal["trace"] = False
+) -> str:
     """The system prompt of the one-call edit path for `fmt`. It names `path`, the request's own file, and
     shows no code: Qwen2.5-Coder-1.5B copied a placeholder example (`<every line of the updated file>`)
     as its answer, and copies example paths literally. `explain` asks for a sentence of reasoning before
     the code (profile key `editExplain`)."""
     sr_example = f"{path}\n<<<<<<< SEARCH\n<exact lines from the file>\n=======\n<new lines>\n>>>>>>> REPLACE"
     head = "You are an expert software engineer. You change code in the user's project exactly as asked. " + (
-        f"The files are shown to you below. {EXPLAIN_FIRST}"
+        f"The files are shown to you below. {TRACE_FIRST if explain == 'trace' else EXPLAIN_FIRST}"
         if explain
         else "The files are shown to you below; answer with the changed files only, then stop."
     )
@@ -285,7 +294,24 @@ def map_reply(
         out.rejected.extend(f"{target}: {r}" for r in plan.rejected)
         if plan.new_text is not None and plan.new_text != base:
             put(target, plan.new_text, f"{target}: {', '.join(plan.applied)}")
+    if not out.texts and not pairs and not blocks:
+        _map_prose(reply, current, frozen, put)
     return out
+
+
+def _map_prose(
+    reply: str, current: dict[str, str | None], frozen: set[str], put: Callable[[str, str, str], None]
+) -> None:
+    """A reply with no code at all may still state its change in prose ("`A` should be `B`"): that change,
+    when exactly one file holds `A` once (`parsing/prose_edit.py`)."""
+    found = [
+        (path, change)
+        for path, text in current.items()
+        if text is not None and path not in frozen and (change := prose_change(reply, text)) is not None
+    ]
+    if len(found) == 1:
+        path, change = found[0]
+        put(path, apply_prose_change(current[path] or "", change), f"{path}: the change stated in the answer")
 
 
 def _nl(text: str) -> str:

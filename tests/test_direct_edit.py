@@ -274,6 +274,18 @@ async def test_a_reply_that_repeats_the_file_unchanged_is_told_so(ws: Path) -> N
     assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
 
 
+async def test_a_fix_stated_only_in_prose_after_the_reminder_is_proposed_and_checked(ws: Path) -> None:
+    prose = (
+        "The line `return sum(prices) - discount` is wrong: it should be "
+        "`return sum(prices) * (1 - discount)`."
+    )
+    s, provider = session(ws, [whole("cart.py", CART), prose])
+    result = await s.run_turn("fix the discount", RequestContext(path="cart.py"))
+    assert result.model_calls == 2
+    assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
+    assert result.verification is not None and result.verification.summary == "syntax ok · 2 tests passed"
+
+
 async def test_a_half_done_move_is_completed_in_one_call(tmp_path: Path) -> None:
     utils = "def chunk(xs):\n    return [xs]\n\n\ndef parse(x):\n    return int(x)\n"
     (tmp_path / "utils.py").write_text(utils)

@@ -185,3 +185,53 @@ def test_future_imports_left_below_code_are_hoisted_after_the_docstring() -> Non
     broken = "def f(:\nfrom __future__ import annotations\n"
     assert hoist_future_imports("m.py", broken) == broken, "other syntax errors are the check's to report"
     assert hoist_future_imports("m.js", bare) == bare
+
+
+PAGES = (
+    "def page(items, number, per_page=10):\n"
+    "    start = number * per_page\n"
+    "    return items[start : start + per_page]\n"
+)
+
+
+def test_a_change_stated_in_prose_is_applied_when_it_is_unambiguous() -> None:
+    fixed = PAGES.replace("start = number * per_page", "start = (number - 1) * per_page")
+    for reply in [
+        "The line `start = number * per_page` in the function `page` is incorrect. "
+        "It should be `start = (number - 1) * per_page`.",
+        "Change `start = number * per_page` to `start = (number - 1) * per_page`.",
+        "Replace `number * per_page` with `(number - 1) * per_page` and it works.",
+        "Use `start = (number - 1) * per_page` instead of `start = number * per_page`.",
+    ]:
+        out = map_reply(reply, {"pages.py": PAGES}, primary="pages.py")
+        assert out.texts == {"pages.py": fixed}, reply
+        assert out.applied == ["pages.py: the change stated in the answer"]
+
+
+def test_prose_that_does_not_pin_down_one_change_is_not_an_edit() -> None:
+    for reply in [
+        # the old code is not in the file
+        "`start = number + per_page` should be `start = (number - 1) * per_page`.",
+        # the old code is there twice
+        "`per_page` should be `per_page - 1`.",
+        # a bare name, not a line of code
+        "The function `page` should be `paginate`.",
+        # nothing says the one becomes the other
+        "`start = number * per_page` computes the offset; `return items[start : start + 1]` is wrong.",
+        # two different changes for the same code
+        "`start = number * per_page` should be `start = number`. Or change `start = number * per_page` to "
+        "`start = 0`.",
+        # the new code shares no name with the old
+        "`start = number * per_page` should be `x = 1`.",
+        # a paragraph apart
+        "Look at `start = number * per_page`.\n\nIt should be `start = (number - 1) * per_page`.",
+    ]:
+        assert map_reply(reply, {"pages.py": PAGES}, primary="pages.py").empty, reply
+
+
+def test_a_prose_change_never_touches_a_read_only_file_and_code_blocks_take_precedence() -> None:
+    reply = "`start = number * per_page` should be `start = (number - 1) * per_page`."
+    assert map_reply(reply, {"pages.py": PAGES}, primary="pages.py", readonly=["pages.py"]).empty
+    with_code = reply + "\n\n```python\n" + PAGES.replace("number *", "(number + 5) *") + "```"
+    out = map_reply(with_code, {"pages.py": PAGES}, primary="pages.py")
+    assert "(number + 5) * per_page" in out.texts["pages.py"]
