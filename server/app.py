@@ -7,27 +7,19 @@ import logging
 import os
 import sys
 import threading
-from types import SimpleNamespace
 from typing import Any
 
-import attrs
-import cattrs
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import (
-    JsonRPCNotification,
-    JsonRPCRequestMessage,
-    JsonRPCResponseMessage,
-    LanguageServerProtocol,
-)
+from pygls.workspace import Workspace
 
 from skiff import __version__
 from skiff.agent.config import ConfigError
 from skiff.agent.proposal import ProposalConflict
 from skiff.agent.redact import install_log_redaction
-from skiff.server import protocol as p
-from skiff.server import wire
+from skiff.server import params as p
+from skiff.server import pygls_compat
 from skiff.server.chat import ChatService, TurnRequest
 from skiff.server.code_actions import (
     ASK,
@@ -57,125 +49,10 @@ from skiff.server.stats import HandlerStats
 
 log = logging.getLogger(__name__)
 
-_IGNORED = SimpleNamespace(jsonrpc="skiff-ignored")  # handle_message drops it (not JSON-RPC 2.0)
-
-
-class SkiffProtocol(LanguageServerProtocol):
-    """pygls' protocol behind Skiff's wire (server/wire.py reads and decodes the frames).
-
-    --- pygls patches: checked against pygls 2.1.1 (pyproject pins <3); re-check all of them on upgrade. ---
-    - `receive`: the entry point for decoded messages (pygls' own reader loop is not used): invalid
-      envelopes get -32600, requests after `shutdown` get -32600 (pygls leaves them unanswered).
-    - `structure_message`: omitted `params` are accepted where the method allows it (pygls answered
-      -32602), malformed params of standard methods get a -32602 answer instead of none, and nothing logs
-      a traceback for a client's bad message (one log line instead).
-    - `_check_handler_result`: a notification whose handler rejects its params logs one line instead of
-      showing the user "Error in server".
-    - `_handle_response`: late replies to server requests whose awaiting task was cancelled are dropped
-      (pygls issue 621), and a reply that does not fit its request fails that request instead of leaving
-      it waiting forever.
-    """
-
-    def send_error(self, msg_id: Any, code: int, message: str) -> None:
-        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
-
-    def receive(self, data: Any) -> None:
-        problem = wire.envelope_problem(data)
-        if problem is not None:
-            answer, msg_id = wire.answer_id(data)
-            log.warning("invalid message (%s)%s", problem, "" if answer else "; dropped")
-            if answer:
-                self.send_error(msg_id, wire.INVALID_REQUEST, f"Invalid request: {problem}")
-            return
-        method = data.get("method")
-        if self._shutdown and method is not None and method != lsp.EXIT:
-            if "id" in data:
-                log.info("answering -32600 to %s after shutdown", method)
-                self.send_error(data["id"], wire.INVALID_REQUEST, "Invalid request: the server is shut down")
-            return
-        message = self.structure_message(data)
-        if message is _IGNORED:
-            return
-        try:
-            self.handle_message(message)
-        except JsonRpcException as exc:
-            log.warning("%s failed: %s", method or "a response", exc.message)
-            if method is not None and "id" in data:
-                self.send_error(data["id"], exc.code, exc.message)
-        except Exception as exc:
-            log.error("%s failed: %s: %s", method or "a response", type(exc).__name__, exc)
-            if method is not None and "id" in data:
-                self.send_error(data["id"], JsonRpcInternalError.CODE, f"internal error: {exc}")
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        if not isinstance(data, dict) or "jsonrpc" not in data:
-            return data
-        method = data.get("method")
-        if method is not None and "params" not in data:
-            data = {**data, "params": self._omitted_params(method)}
-        try:
-            if method is None and "error" in data:
-                return self._converter.structure(data, lsp.ResponseErrorMessage)
-            if method is None:
-                kind = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
-            else:
-                generic = JsonRPCRequestMessage if "id" in data else JsonRPCNotification
-                kind = self.get_message_type(method) or generic
-            return self._converter.structure(data, kind)
-        except Exception as exc:
-            problem = _structure_problem(exc)
-            if method is None:
-                self._fail_request(data.get("id"), f"the client's reply does not fit the request: {problem}")
-            elif "id" in data:
-                log.info("answering -32602 to %s: %s", method, problem)
-                error = JsonRpcInvalidParams(f"invalid params for {method}: {problem}")
-                self._send_response(data["id"], error=error.to_response_error())
-            else:
-                log.warning("dropping notification %s with invalid params: %s", method, problem)
-            return _IGNORED
-
-    def _omitted_params(self, method: str) -> Any:
-        """What omitted `params` stand for: null where the method's params are optional (or unknown to
-        lsprotocol), else {} (accepted when every field of the params is optional, -32602 otherwise)."""
-        kind = self.get_message_type(method)
-        field = attrs.fields_dict(kind).get("params") if kind is not None else None
-        return {} if field is not None and field.default is attrs.NOTHING else None
-
-    def _fail_request(self, msg_id: Any, reason: str) -> None:
-        future = self._request_futures.pop(msg_id, None)
-        log.warning("%s (request %s)", reason, msg_id)
-        if future is not None and not future.done():
-            future.set_exception(JsonRpcInternalError(reason))
-
-    def _check_handler_result(self, future: Any) -> None:
-        """A notification handler that rejected its params logs one line (pygls shows the user a popup)."""
-        error = None if future.cancelled() else future.exception()
-        if isinstance(error, JsonRpcException):
-            log.warning("a notification was rejected: %s", error.message)
-            return
-        super()._check_handler_result(future)
-
-    def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
-        future = self._request_futures.get(msg_id)
-        if future is not None and future.done():
-            self._request_futures.pop(msg_id, None)
-            log.debug("dropping a late reply to %s (its request was cancelled)", msg_id)
-            return
-        super()._handle_response(msg_id, result, error)
-
-
-def _structure_problem(exc: Exception) -> str:
-    """A one-line account of why cattrs could not structure a message."""
-    if isinstance(exc, cattrs.BaseValidationError):
-        text = "; ".join(cattrs.transform_error(exc))
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= 300 else text[:300] + "..."
-
 
 class SkiffLanguageServer(LanguageServer):
     def __init__(self, model: str | None = None) -> None:
-        super().__init__("skiff", __version__, protocol_cls=SkiffProtocol)
+        super().__init__("skiff", __version__, protocol_cls=pygls_compat.SkiffProtocol)
         self.startup_errors: list[str] = []
         self.documents = DocumentStore()
         self.settings = SettingsManager()
@@ -191,6 +68,13 @@ class SkiffLanguageServer(LanguageServer):
             self._set_model(model, "--model")
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    def workspace_or_none(self) -> Workspace | None:
+        """pygls' workspace, None before `initialize`."""
+        try:
+            return self.workspace
+        except RuntimeError:
+            return None
 
     def show_message(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
@@ -633,14 +517,14 @@ def serve(tcp: str | None = None, model: str | None = None) -> int:
     )
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ExpectedErrors())
     install_log_redaction()  # pygls logs whole messages at INFO: no secret in them reaches the log
-    wire.check_pygls()
+    pygls_compat.check_pygls()
     server = build_server(model)
     if tcp:
         host, _, port = tcp.rpartition(":")
         if not host or not port.isdigit():
             print(f"skiff: --tcp expects HOST:PORT, got '{tcp}'", file=sys.stderr)
             return 2
-        wire.run_tcp(server, host, int(port))
+        pygls_compat.run_tcp(server, host, int(port))
     else:
-        wire.run_stdio(server)
+        pygls_compat.run_stdio(server)
     return 0

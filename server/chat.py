@@ -48,9 +48,9 @@ from skiff.agent.session_store import (
 )
 from skiff.agent.workspace import Workspace
 from skiff.server.documents import uri_to_path
+from skiff.server.params import LspDiagnostic, Range, SessionBusy
 from skiff.server.permissions import make_asker
 from skiff.server.proposals import Record, record_from_store, record_to_store
-from skiff.server.protocol import LspDiagnostic, Range, SessionBusy
 
 if TYPE_CHECKING:
     from skiff.server.app import SkiffLanguageServer
@@ -164,7 +164,7 @@ class ChatService:
     def restore(self) -> None:
         """Open the workspace's session store (once, after `initialize`) and bring back its sessions
         and their proposals. A file that does not parse is skipped with a log line."""
-        if self.store is not None or self.ls.protocol._workspace is None:
+        if self.store is not None or self.ls.workspace_or_none() is None:
             return
         store = SessionStore(self.workspace_root().resolve())
         self.store = store
@@ -311,7 +311,7 @@ class ChatService:
         return entry
 
     def workspace_root(self) -> Path:
-        ws = self.ls.protocol._workspace
+        ws = self.ls.workspace_or_none()
         if ws is not None:
             if ws.root_path:
                 return Path(ws.root_path)

@@ -11,7 +11,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from skiff.server.protocol import converter
+from skiff.server.params import converter
 from skiff.server.settings import UserAction
 
 ASK = "skiff.ask"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from skiff.agent.tools.base import AskPermission, PermissionAnswer, PermissionRequest
-from skiff.server.protocol import to_plain
+from skiff.server.params import to_plain
 
 if TYPE_CHECKING:
     from skiff.server.app import SkiffLanguageServer

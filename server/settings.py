@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from skiff.server.protocol import describe
+from skiff.server.params import describe
 
 
 class _Section(BaseModel):

@@ -11,20 +11,14 @@ length swallowed. Every problem costs one log line; nothing here raises on clien
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import re
-import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
-
-if TYPE_CHECKING:
-    from pygls.server import JsonRPCServer
+from typing import Any, BinaryIO, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -312,65 +306,3 @@ async def serve_frames(frames: FrameReader, receiver: Receiver, stopped: Callabl
             frames.resync(frame)
             continue
         receiver.receive(data)
-
-
-# --- Transports -------------------------------------------------------------------------------------------
-# pygls 2.1.1 patch: these replace JsonRPCServer._start_io_async and JsonRPCServer.start_tcp
-# (pygls/server.py), which run pygls.io_.run_async, the unbounded reader. They mirror those two methods
-# otherwise; re-check them when pygls changes (pyproject pins pygls <3; `check_pygls` warns at start on
-# another version).
-
-PYGLS_CHECKED = "2.1.1"
-
-
-def check_pygls() -> None:
-    """One warning when the installed pygls is not the version these patches were checked against."""
-    from importlib.metadata import version
-
-    found = version("pygls")
-    if found != PYGLS_CHECKED:
-        log.warning(
-            "pygls %s is installed; Skiff's wire patches were checked against %s", found, PYGLS_CHECKED
-        )
-
-
-def _receiver(server: JsonRPCServer) -> Receiver:
-    protocol = server.protocol
-    if not (hasattr(protocol, "receive") and hasattr(protocol, "send_error")):
-        raise TypeError(f"{type(protocol).__name__} has no receive/send_error (use SkiffProtocol)")
-    return protocol
-
-
-def run_stdio(server: JsonRPCServer, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-    """Serve JSON-RPC on stdin/stdout until end of input or `exit`."""
-    from pygls.io_ import StdoutWriter
-
-    server._stop_event = stop = threading.Event()
-    frames = FrameReader(StdinSource(stdin or sys.stdin.buffer, server.thread_pool))
-    server.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-    try:
-        asyncio.run(serve_frames(frames, _receiver(server), stop.is_set))
-    except BrokenPipeError:
-        log.error("the connection to the client is lost; shutting down")
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.shutdown()
-
-
-def run_tcp(server: JsonRPCServer, host: str, port: int) -> None:
-    """Serve JSON-RPC to TCP clients on HOST:PORT (one at a time, as pygls does)."""
-    server._stop_event = stop = threading.Event()
-
-    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        server.protocol.set_writer(writer)
-        await serve_frames(FrameReader(StreamSource(reader)), _receiver(server), stop.is_set)
-        server.shutdown()
-
-    async def main() -> None:
-        server._server = await asyncio.start_server(connection, host, port)
-        async with server._server:
-            await server._server.serve_forever()
-
-    with contextlib.suppress(asyncio.CancelledError):
-        asyncio.run(main())

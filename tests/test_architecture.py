@@ -93,3 +93,51 @@ def test_every_path_the_architecture_doc_names_exists() -> None:
     tracked += [t + "/" for t in tracked]
     missing = sorted(n for n in names if not any(t == n or t.endswith("/" + n) for t in tracked))
     assert missing == [], f"docs/architecture.md names paths that do not exist: {missing}"
+
+
+def _pygls_private_names() -> set[str]:
+    """Private attributes (one leading underscore) of the pygls objects the server touches."""
+    from pygls.lsp.server import LanguageServer
+    from pygls.workspace import TextDocument, Workspace
+
+    server = LanguageServer("probe", "0")
+    objects: list[object] = [
+        server,
+        server.protocol,
+        server.work_done_progress,
+        Workspace(None),
+        TextDocument("file:///probe.py", "x\n"),
+    ]
+    return {n for obj in objects for n in dir(obj) if n.startswith("_") and not n.startswith("__")}
+
+
+def test_private_pygls_attributes_are_used_only_in_the_compat_module() -> None:
+    private = _pygls_private_names()
+    offenders = []
+    for path in sorted(ROOT.glob("server/**/*.py")):
+        if path.name == "pygls_compat.py":
+            continue
+        tree = ast.parse(path.read_text())
+        own = {  # private names the module defines itself (methods, attributes it assigns)
+            node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        } | {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+        }
+        for node in ast.walk(tree):
+            name = None
+            if isinstance(node, ast.Attribute):
+                name = node.attr
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("getattr", "setattr", "hasattr")
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+            ):
+                name = str(node.args[1].value)
+            if name in private and name not in own:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
+    assert offenders == [], "private pygls attributes outside server/pygls_compat.py"
+    assert {"_workspace", "_handle_response", "_check_handler_result", "_start_io_async"} <= private

@@ -12,8 +12,8 @@ from pygls.exceptions import JsonRpcInvalidParams
 from skiff.agent.proposal import Proposal, ProposalConflict, make_change
 from skiff.server.code_actions import ActionSupport, build_actions, resolve_action
 from skiff.server.documents import DocumentStore, offset_at, path_to_uri, position_at, uri_to_path
+from skiff.server.params import ChatParams, ResolveParams, parse, to_plain
 from skiff.server.proposals import EditCapabilities, EditUnsupported, ProposalStore
-from skiff.server.protocol import ChatParams, ResolveParams, parse, to_plain
 from skiff.server.settings import InvalidSettings, SettingsManager, UserAction
 from skiff.server.stats import HandlerStats, percentile
 
