@@ -1,8 +1,11 @@
 /** The chat webview view: its page, the messages both ways, the editor context a prompt carries. */
 import { describe, expect, it, vi } from 'vitest';
+import * as vscode from 'vscode';
+import { ChatViewProvider } from '../src/chatView';
 import { CHAT_VIEW_ID } from '../src/commands';
 import { Methods } from '../src/protocol';
-import { activate, api, fakeView, flush, setEditor, stub, useExtensionHarness } from './extensionHarness';
+import { activate, api, useExtensionHarness } from './extensionHarness';
+import { fakeView, flush, setEditor, stub } from './vscodeFixtures';
 import { SESSION, TURN } from './fixtures/turn';
 
 vi.mock('vscode-languageclient/node', () => import('./fakeLanguageClient'));
@@ -54,4 +57,41 @@ describe('chat view', () => {
     expect(client.requests(Methods.chat)[1]!.params).toEqual({ prompt: 'more', sessionId: SESSION });
   });
 
+});
+
+describe('ChatViewProvider', () => {
+  it('posts only to a page that said it is ready, and relays what the page sends', () => {
+    const provider = new ChatViewProvider(vscode.Uri.file('/ext'));
+    const received: unknown[] = [];
+    provider.onMessage = (m) => received.push(m);
+    provider.post({ type: 'focusInput' });
+    const { view, posted, send, close } = fakeView();
+    provider.resolveWebviewView(view as any);
+    expect((view.webview.options as any).localResourceRoots.map((u: vscode.Uri) => u.path)).toEqual(['/ext/out', '/ext/media']);
+    provider.post({ type: 'focusInput' });
+    expect(posted).toEqual([]);
+    send('not a message');
+    send({ no: 'type' });
+    expect(received).toEqual([]);
+    send({ type: 'ready' });
+    expect(received).toEqual([{ type: 'ready' }]);
+    provider.post({ type: 'focusInput' });
+    expect(posted).toEqual([{ type: 'focusInput' }]);
+    close();
+    provider.post({ type: 'focusInput' });
+    expect(posted).toHaveLength(1);
+  });
+
+  it('reveals the view, and focuses its input with a text when asked', async () => {
+    const provider = new ChatViewProvider(vscode.Uri.file('/ext'));
+    const { view, posted, send } = fakeView();
+    provider.resolveWebviewView(view as any);
+    send({ type: 'ready' });
+    await provider.reveal();
+    expect(stub.executed.map((e: any) => e.command)).toEqual([`${CHAT_VIEW_ID}.focus`]);
+    expect(posted).toEqual([]);
+    await provider.reveal(true, 'explain this');
+    await provider.reveal(true);
+    expect(posted).toEqual([{ type: 'focusInput', text: 'explain this' }, { type: 'focusInput' }]);
+  });
 });

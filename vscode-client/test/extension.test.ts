@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import * as ext from '../src/extension';
 import { CHAT_VIEW_ID } from '../src/commands';
-import { activate, stub, useExtensionHarness } from './extensionHarness';
+import { activate, useExtensionHarness } from './extensionHarness';
+import { stub } from './vscodeFixtures';
 
 vi.mock('vscode-languageclient/node', () => import('./fakeLanguageClient'));
 

@@ -4,9 +4,12 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import * as vscode from 'vscode';
+import { ChatController } from '../src/chatController';
 import { CHAT_VIEW_ID, Commands } from '../src/commands';
+import { ProposalReviewer } from '../src/proposalReviewer';
 import { Methods } from '../src/protocol';
-import { activate, api, fakeView, flush, stub, useExtensionHarness } from './extensionHarness';
+import { activate, api, useExtensionHarness } from './extensionHarness';
+import { fakeView, flush, stub } from './vscodeFixtures';
 import { PROPOSAL, SESSION, VERIFICATION_FAILED, VERIFICATION_OK } from './fixtures/turn';
 
 vi.mock('vscode-languageclient/node', () => import('./fakeLanguageClient'));
@@ -190,5 +193,47 @@ describe('proposal review', () => {
     await stub.commands.get(Commands.decideHunk)(PROPOSAL.id, 'h1', 'reject');
     expect(client.requests(Methods.resolveProposal)[0]!.params).toEqual({ id: PROPOSAL.id, accept: 'none' });
     expect(stub.messages.at(-1)).toMatchObject({ level: 'error', message: 'Skiff: the editor did not apply the edit: stale' });
+  });
+});
+
+describe('ProposalReviewer', () => {
+  const make = () => {
+    const controller = new ChatController({ post: () => undefined, showError: () => undefined });
+    const log = vscode.window.createOutputChannel('test');
+    return { controller, reviewer: new ProposalReviewer(controller, () => null, log) };
+  };
+
+  it('says so when the server is not there to load a proposal from', async () => {
+    const { reviewer } = make();
+    await reviewer.open('p9');
+    await reviewer.pickHunks('p9');
+    expect(stub.messages.map((m: any) => [m.level, m.message])).toEqual([
+      ['error', 'Skiff: could not load proposal p9: the Skiff server is not running'],
+      ['error', 'Skiff: could not load proposal p9: the Skiff server is not running'],
+    ]);
+    expect(stub.executed).toEqual([]);
+  });
+
+  it('asks for a proposal diff, an applied proposal to undo, and serves nothing for a foreign URI', async () => {
+    const { reviewer } = make();
+    await reviewer.decideAtCursor('accept');
+    expect(stub.messages.at(-1).message).toBe('Skiff: open a proposal diff and put the cursor in a hunk.');
+    await reviewer.undo();
+    expect(stub.messages.at(-1).message).toBe('Skiff: no applied proposal to undo.');
+    expect(await reviewer.provideTextDocumentContent(vscode.Uri.parse('skiff-proposal:/stats.py'))).toBe('');
+    expect(reviewer.provideCodeLenses((vscode as any).makeDocument(vscode.Uri.parse('skiff-proposal:/stats.py?id=p&file=0&side=new'), 'x'))).toEqual([]);
+  });
+
+  it('refreshes the lenses when a proposal arrives or changes status, until disposed', () => {
+    const { controller, reviewer } = make();
+    let refreshed = 0;
+    reviewer.onDidChangeCodeLenses(() => refreshed++);
+    controller.dispatch({ type: 'update', params: { sessionId: SESSION, update: { sessionUpdate: 'proposal', proposal: PROPOSAL } } as any });
+    controller.dispatch({ type: 'proposalStatus', id: PROPOSAL.id, status: 'rejected' });
+    controller.dispatch({ type: 'server', state: 'running' });
+    expect(refreshed).toBe(2);
+    reviewer.dispose();
+    controller.dispatch({ type: 'proposalStatus', id: PROPOSAL.id, status: 'pending' });
+    expect(refreshed).toBe(2);
   });
 });

@@ -7,8 +7,9 @@ import { describe, expect, it, vi } from 'vitest';
 import * as ext from '../src/extension';
 import { Commands } from '../src/commands';
 import { Methods } from '../src/protocol';
-import { activate, api, flush, machine, makeContext, settle, stub, useExtensionHarness } from './extensionHarness';
-import { clients } from './fakeLanguageClient';
+import { activate, api, machine, settle, useExtensionHarness } from './extensionHarness';
+import { flush, makeContext, stub } from './vscodeFixtures';
+import { FakeLanguageClient, clients } from './fakeLanguageClient';
 import { PROPOSAL, SESSION } from './fixtures/turn';
 
 vi.mock('vscode-languageclient/node', () => import('./fakeLanguageClient'));
@@ -141,5 +142,49 @@ describe('language client hooks', () => {
     expect(client.notifications.at(-1)).toEqual({ method: 'workspace/didChangeConfiguration', params: { settings: { skiff: { model: 'test/other' } } } });
     stub.fireConfigChange('skiff.pythonPath');
     expect(stub.messages.at(-1).message).toContain('restart the server');
+  });
+});
+
+describe('ServerManager', () => {
+  it('says why the server did not start and offers the settings', async () => {
+    FakeLanguageClient.startError = new Error('spawn /usr/bin/skiff ENOENT');
+    stub.messageAnswers.push('Open settings');
+    await activate();
+    expect(stub.messages[0]).toMatchObject({
+      level: 'error',
+      message:
+        'Skiff: could not start the server (/usr/bin/skiff): spawn /usr/bin/skiff ENOENT. Check the skiff.serverCommand or skiff.pythonPath setting.',
+      items: ['Open settings', 'Show output'],
+    });
+    expect(api.controller.store.state.server).toBe('stopped');
+    expect(stub.executed).toContainEqual({ command: 'workbench.action.openSettings', args: ['skiff.'] });
+  });
+
+  it('pushes a live setting without switching models, and restarts for a server setting when asked', async () => {
+    const client = await activate();
+    stub.config['skiff.bash.timeout'] = 5;
+    stub.fireConfigChange('skiff.bash.timeout');
+    await flush();
+    expect(client.notifications.at(-1)).toEqual({ method: 'workspace/didChangeConfiguration', params: { settings: { skiff: { bash: { timeout: 5 } } } } });
+    expect(client.requests(Methods.setModel)).toEqual([]);
+
+    const pushed = client.notifications.length;
+    stub.messageAnswers.push('Restart');
+    stub.fireConfigChange('skiff.modelsFile');
+    await flush();
+    await settle();
+    expect(client.notifications).toHaveLength(pushed);
+    expect(client.stopped).toBe(true);
+    expect(clients).toHaveLength(2);
+  });
+
+  it('stops only once, and stopping without a client does nothing', async () => {
+    const client = await activate();
+    await api.server.stop();
+    expect(client.stopped).toBe(true);
+    expect(api.server.client).toBeNull();
+    expect(api.server.api).toBeNull();
+    await api.server.stop();
+    expect(api.controller.store.state.server).toBe('stopped');
   });
 });
