@@ -32,7 +32,7 @@ from skiff.server.code_actions import (
     build_actions,
     resolve_action,
 )
-from skiff.server.documents import DocumentStore, Encoding, uri_to_path
+from skiff.server.documents import Buffers, uri_to_path
 from skiff.server.proposals import EditCapabilities, EditUnsupported, ProposalStore, Record, ResolveError
 from skiff.server.review import (
     PRESET_TIMEOUT,
@@ -54,7 +54,7 @@ class SkiffLanguageServer(LanguageServer):
     def __init__(self, model: str | None = None) -> None:
         super().__init__("skiff", __version__, protocol_cls=pygls_compat.SkiffProtocol)
         self.startup_errors: list[str] = []
-        self.documents = DocumentStore()
+        self.documents = Buffers(self.workspace_or_none)
         self.settings = SettingsManager()
         self.proposals = ProposalStore(self.documents)
         self.stats = HandlerStats()
@@ -322,9 +322,6 @@ def build_server(model: str | None = None) -> SkiffLanguageServer:
     def initialize(ls: SkiffLanguageServer, params: lsp.InitializeParams) -> None:
         ls.loop = asyncio.get_running_loop()
         ls.chat.loop_thread = threading.get_ident()
-        negotiated = str(getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding))
-        encodings: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
-        ls.documents.encoding = encodings.get(negotiated, "utf-16")
         ls.apply_settings(p.to_plain(params.initialization_options), "initializationOptions")
 
     @server.feature(lsp.INITIALIZED)
@@ -345,28 +342,11 @@ def build_server(model: str | None = None) -> SkiffLanguageServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SkiffLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        doc = params.text_document
-        ls.documents.open(doc.uri, doc.text, doc.version, doc.language_id)
-
-    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: SkiffLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        changes: list[Any] = []
-        for change in params.content_changes:
-            if isinstance(change, lsp.TextDocumentContentChangePartial):
-                r = change.range
-                changes.append(
-                    (((r.start.line, r.start.character), (r.end.line, r.end.character)), change.text)
-                )
-            else:
-                changes.append((None, change.text))
-        try:
-            ls.documents.change(params.text_document.uri, params.text_document.version, changes)
-        except KeyError:
-            log.warning("didChange for a document that is not open: %s", params.text_document.uri)
+        ls.documents.opened(params.text_document.uri)  # pygls' workspace holds it (and syncs changes)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SkiffLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
-        ls.documents.close(params.text_document.uri)
+        ls.documents.closed(params.text_document.uri)
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,

@@ -47,7 +47,7 @@ from skiff.agent.session_store import (
     messages_from_store,
 )
 from skiff.agent.workspace import Workspace
-from skiff.server.documents import uri_to_path
+from skiff.server.documents import line_starts, offset_at, uri_to_path
 from skiff.server.params import LspDiagnostic, Range, SessionBusy
 from skiff.server.permissions import make_asker
 from skiff.server.proposals import Record, record_from_store, record_to_store
@@ -164,7 +164,7 @@ class ChatService:
     def restore(self) -> None:
         """Open the workspace's session store (once, after `initialize`) and bring back its sessions
         and their proposals. A file that does not parse is skipped with a log line."""
-        if self.store is not None or self.ls.workspace_or_none() is None:
+        if self.store is not None or not self.ls.documents.ready:
             return
         store = SessionStore(self.workspace_root().resolve())
         self.store = store
@@ -311,15 +311,7 @@ class ChatService:
         return entry
 
     def workspace_root(self) -> Path:
-        ws = self.ls.workspace_or_none()
-        if ws is not None:
-            if ws.root_path:
-                return Path(ws.root_path)
-            for folder in ws.folders.values():
-                path = uri_to_path(folder.uri)
-                if path is not None:
-                    return path
-        return Path.cwd()
+        return self.ls.documents.root()
 
     async def _ensure_session(self, entry: SessionEntry) -> Session:
         ref = entry.model_override or self.model_ref()
@@ -776,8 +768,6 @@ def overlaps(a: Range, b: Range) -> bool:
 
 
 def selection_of(text: str, rng: Range, encoding: Any) -> Selection:
-    from skiff.server.documents import line_starts, offset_at
-
     starts = line_starts(text)
     start = offset_at(text, rng.start.line, rng.start.character, encoding, starts)
     end = offset_at(text, rng.end.line, rng.end.character, encoding, starts)

@@ -1,23 +1,31 @@
-"""The editor's open documents: incremental sync, versions, URI <-> path and position-encoding conversion.
+"""The agent's buffer source over pygls' workspace: open documents by path, URI <-> path, positions.
 
-The store implements the agent's DocumentSource protocol (`get(path)`, `open_paths()`), so the agent's
-read/grep/glob tools see unsaved buffers of open documents and the disk for everything else. Positions are
-LSP positions in the negotiated encoding (`utf-16` unless the client offered another); Python strings are
-indexed by code point, so every position goes through `offset_at` / `position_at`.
+pygls keeps the open documents (didOpen, incremental didChange in the negotiated position encoding,
+didClose). `Buffers` only indexes them by path for the agent's `DocumentSource` protocol (`get(path)`,
+`open_paths()`), so the agent's read/grep/glob tools see unsaved buffers of open documents and the disk
+for everything else. `offset_at` / `position_at` convert LSP positions of texts that are not open
+documents (a proposal's base text, a selection) with pygls' position codec; lines are split here by the
+LSP's rule (`\\n`, `\\r\\n`, `\\r`), since Python's `splitlines`, which pygls uses, also splits at form
+feeds and U+2028.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlparse
 
+from lsprotocol import types as lsp
+from pygls.workspace import PositionCodec, TextDocument, Workspace
+
 from skiff.agent.workspace import buffer_or_disk
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
+ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
 
 def uri_to_path(uri: str) -> Path | None:
@@ -35,17 +43,9 @@ def path_to_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def _units(char: str, encoding: Encoding) -> int:
-    if encoding == "utf-32":
-        return 1
-    code = ord(char)
-    if encoding == "utf-16":
-        return 2 if code > 0xFFFF else 1
-    if code < 0x80:
-        return 1
-    if code < 0x800:
-        return 2
-    return 3 if code < 0x10000 else 4
+@functools.cache
+def _codec(encoding: Encoding) -> PositionCodec:
+    return PositionCodec(lsp.PositionEncodingKind(encoding))
 
 
 def line_starts(text: str) -> list[int]:
@@ -82,14 +82,13 @@ def offset_at(
         return len(text)
     start = starts[line]
     end = _line_content_end(text, starts, line)
-    if encoding == "utf-32" or text.isascii():
+    content = text[start:end]
+    if encoding == "utf-32" or content.isascii():
         return min(start + character, end)
-    units = 0
-    i = start
-    while i < end and units < character:
-        units += _units(text[i], encoding)
-        i += 1
-    return i
+    codec = _codec(encoding)
+    if character >= codec.client_num_units(content):
+        return end
+    return start + codec.position_from_client_units([content], lsp.Position(0, character)).character
 
 
 def position_at(
@@ -102,88 +101,66 @@ def position_at(
     segment = text[starts[line] : offset]
     if encoding == "utf-32" or segment.isascii():
         return line, len(segment)
-    return line, sum(_units(c, encoding) for c in segment)
+    return line, _codec(encoding).client_num_units(segment)
 
 
-@dataclass
-class Document:
-    uri: str
-    path: Path | None
-    text: str
-    version: int | None
-    language_id: str = ""
-    _starts: list[int] | None = field(default=None, repr=False)
+class Buffers:
+    """The open documents of pygls' workspace by path (the agent's DocumentSource); readable from worker
+    threads. `opened` / `closed` keep the index (the document sync feature calls them after pygls)."""
 
-    @property
-    def starts(self) -> list[int]:
-        if self._starts is None:
-            self._starts = line_starts(self.text)
-        return self._starts
-
-    def offset(self, line: int, character: int, encoding: Encoding) -> int:
-        return offset_at(self.text, line, character, encoding, self.starts)
-
-    def position(self, offset: int, encoding: Encoding) -> tuple[int, int]:
-        return position_at(self.text, offset, encoding, self.starts)
-
-    def replace(self, start: int, end: int, new_text: str) -> None:
-        self.text = self.text[:start] + new_text + self.text[end:]
-        self._starts = None
-
-
-Change = tuple[tuple[tuple[int, int], tuple[int, int]] | None, str]
-"""One content change: ((start line, char), (end line, char)) or None for a full replacement, and text."""
-
-
-class DocumentStore:
-    """Open documents by URI, also looked up by path. Safe to read from worker threads."""
-
-    def __init__(self, encoding: Encoding = "utf-16") -> None:
-        self.encoding: Encoding = encoding
-        self._docs: dict[str, Document] = {}
+    def __init__(self, workspace: Callable[[], Workspace | None]) -> None:
+        self.workspace_of = workspace  # pygls' workspace; None before `initialize`
         self._by_path: dict[Path, str] = {}
         self._lock = threading.Lock()
 
-    def open(self, uri: str, text: str, version: int | None, language_id: str = "") -> Document:
-        doc = Document(uri, uri_to_path(uri), text, version, language_id)
+    @property
+    def ready(self) -> bool:
+        """Whether the workspace is known (after `initialize`)."""
+        return self.workspace_of() is not None
+
+    @property
+    def encoding(self) -> Encoding:
+        """The negotiated position encoding (utf-16 until `initialize`)."""
+        ws = self.workspace_of()
+        kind = ws.position_encoding if ws is not None else None
+        return ENCODINGS.get(str(getattr(kind, "value", kind)), "utf-16")
+
+    def root(self) -> Path:
+        """The workspace root: rootUri/rootPath, else the first folder, else the current directory."""
+        ws = self.workspace_of()
+        if ws is not None:
+            if ws.root_path:
+                return Path(ws.root_path)
+            for folder in ws.folders.values():
+                path = uri_to_path(folder.uri)
+                if path is not None:
+                    return path
+        return Path.cwd()
+
+    def opened(self, uri: str) -> None:
+        path = uri_to_path(uri)
+        if path is not None:
+            with self._lock:
+                self._by_path[path] = uri
+
+    def closed(self, uri: str) -> None:
+        path = uri_to_path(uri)
         with self._lock:
-            self._docs[uri] = doc
-            if doc.path is not None:
-                self._by_path[doc.path] = uri
-        return doc
+            if path is not None and self._by_path.get(path) == uri:
+                del self._by_path[path]
 
-    def change(self, uri: str, version: int | None, changes: list[Change]) -> Document:
-        """Apply incremental (or full) changes in order. Raises KeyError for a document that is not open."""
-        with self._lock:
-            doc = self._docs[uri]
-            for rng, text in changes:
-                if rng is None:
-                    doc.replace(0, len(doc.text), text)
-                    continue
-                (sl, sc), (el, ec) = rng
-                start = doc.offset(sl, sc, self.encoding)
-                end = doc.offset(el, ec, self.encoding)
-                doc.replace(start, max(start, end), text)
-            doc.version = version
-        return doc
+    def by_uri(self, uri: str) -> TextDocument | None:
+        ws = self.workspace_of()
+        return ws.text_documents.get(unquote(uri)) if ws is not None else None  # pygls' key
 
-    def close(self, uri: str) -> None:
-        with self._lock:
-            doc = self._docs.pop(uri, None)
-            if doc is not None and doc.path is not None:
-                self._by_path.pop(doc.path, None)
-
-    def by_uri(self, uri: str) -> Document | None:
-        return self._docs.get(uri)
-
-    def by_path(self, path: Path) -> Document | None:
+    def by_path(self, path: Path) -> TextDocument | None:
         uri = self._by_path.get(path)
-        return self._docs.get(uri) if uri is not None else None
+        return self.by_uri(uri) if uri is not None else None
 
     # DocumentSource protocol (skiff.agent.workspace)
     def get(self, path: Path) -> str | None:
         doc = self.by_path(path)
-        return doc.text if doc is not None else None
+        return doc.source if doc is not None else None
 
     def open_paths(self) -> list[Path]:
         with self._lock:

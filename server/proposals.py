@@ -31,7 +31,7 @@ from skiff.agent.proposal import (
 )
 from skiff.agent.session_store import blocked_hunks
 from skiff.agent.textdiff import split_lines
-from skiff.server.documents import DocumentStore, Encoding, position_at
+from skiff.server.documents import Buffers, Encoding, position_at
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class ProposalStore:
     """Every proposal of this server, by id, with its resolution state. `on_change` (the session store's
     hook) is told of every new proposal and every change of state."""
 
-    def __init__(self, documents: DocumentStore) -> None:
+    def __init__(self, documents: Buffers) -> None:
         self.documents = documents
         self.records: dict[str, Record] = {}
         self.on_change: Callable[[Record], None] | None = None

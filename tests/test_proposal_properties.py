@@ -12,13 +12,14 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from buffers import change_doc, make_buffers, open_doc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
 
 from skiff.agent.proposal import FileChange, Hunk, ProposalConflict, make_change
 from skiff.agent.textdiff import split_lines
-from skiff.server.documents import DocumentStore, offset_at, path_to_uri
+from skiff.server.documents import Buffers, offset_at, path_to_uri
 from skiff.server.proposals import EditCapabilities, ProposalStore, ResolveError
 
 PATH = Path("/ws/m.py")
@@ -181,14 +182,14 @@ def test_a_pure_insertion_never_moves_to_a_bare_line_number(base: list[str], dat
 # -- the server's ProposalStore: accept, reject, undo with user edits in between ----------------------
 
 
-def apply_workspace_edit(store: DocumentStore, edit: lsp.WorkspaceEdit) -> None:
+def apply_workspace_edit(store: Buffers, edit: lsp.WorkspaceEdit) -> None:
     """Apply a TextDocumentEdit-only WorkspaceEdit to the in-memory documents (what an editor does)."""
     for change in edit.document_changes or []:
         assert isinstance(change, lsp.TextDocumentEdit)
         doc = store.by_uri(change.text_document.uri)
         assert doc is not None
         assert change.text_document.version == doc.version, "the edit is pinned to the current version"
-        text = doc.text
+        text = doc.source
         spans = []
         for e in change.edits:
             s = offset_at(text, e.range.start.line, e.range.start.character, store.encoding)
@@ -196,7 +197,7 @@ def apply_workspace_edit(store: DocumentStore, edit: lsp.WorkspaceEdit) -> None:
             spans.append((s, t, e.new_text))
         for s, t, new_text in sorted(spans, reverse=True):
             text = text[:s] + new_text + text[t:]
-        store.change(change.text_document.uri, (doc.version or 0) + 1, [(None, text)])
+        change_doc(store, change.text_document.uri, (doc.version or 0) + 1, text)
 
 
 actions = st.lists(
@@ -226,9 +227,9 @@ def test_accept_reject_undo_with_user_edits_keep_the_buffer_exact(
 
 
 async def _run_machine(base: list[str], new: list[str], steps: list[tuple]) -> None:
-    documents = DocumentStore("utf-16")
+    documents = make_buffers("utf-16")
     uri = path_to_uri(PATH)
-    documents.open(uri, "".join(base), 1, "python")
+    open_doc(documents, uri, "".join(base), 1)
     from skiff.agent.proposal import Proposal
 
     change = make_change("m.py", PATH, "".join(base), "".join(new))
@@ -246,7 +247,7 @@ async def _run_machine(base: list[str], new: list[str], steps: list[tuple]) -> N
     def text() -> str:
         doc = documents.by_uri(uri)
         assert doc is not None
-        return doc.text
+        return doc.source
 
     before_accept: str | None = None
     for step in steps:
@@ -259,7 +260,7 @@ async def _run_machine(base: list[str], new: list[str], steps: list[tuple]) -> N
             origin[start:end] = [None] * len(step[3])
             doc = documents.by_uri(uri)
             assert doc is not None
-            documents.change(uri, (doc.version or 0) + 1, [(None, "".join(lines))])
+            change_doc(documents, uri, (doc.version or 0) + 1, "".join(lines))
         elif kind == "accept":
             ids = [h.id for h, keep in zip(change.hunks, step[1], strict=False) if keep] or "all"
             was, status = text(), record.status

@@ -6,12 +6,13 @@ import collections
 from pathlib import Path
 
 import pytest
+from buffers import change_doc, close_doc, make_buffers, open_doc
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 
 from skiff.agent.proposal import Proposal, ProposalConflict, make_change
 from skiff.server.code_actions import ActionSupport, build_actions, resolve_action
-from skiff.server.documents import DocumentStore, offset_at, path_to_uri, position_at, uri_to_path
+from skiff.server.documents import offset_at, path_to_uri, position_at, uri_to_path
 from skiff.server.params import ChatParams, ResolveParams, parse, to_plain
 from skiff.server.proposals import EditCapabilities, EditUnsupported, ProposalStore
 from skiff.server.settings import InvalidSettings, SettingsManager, UserAction
@@ -46,37 +47,42 @@ def test_positions_past_the_end_clamp():
     assert offset_at(text, 7, 0) == len(text)
 
 
-def test_incremental_changes_apply_in_order_with_utf16_positions(tmp_path):
-    store = DocumentStore("utf-16")
+def test_buffers_see_pygls_incremental_sync_in_utf16_positions(tmp_path):
+    store = make_buffers("utf-16")
     uri = path_to_uri(tmp_path / "m.py")
-    store.open(uri, "s = '😀'\nprint(s)\n", 1, "python")
-    store.change(
-        uri,
-        2,
-        [
-            (((0, 5), (0, 7)), "ok"),  # replace the emoji (two UTF-16 units)
-            (((1, 0), (1, 0)), "# note\n"),  # insert a line
-        ],
-    )
-    doc = store.by_uri(uri)
+    open_doc(store, uri, "s = '😀'\nprint(s)\n", 1)
+    change_doc(store, uri, 2, "ok", (0, 5), (0, 7))  # replace the emoji (two UTF-16 units)
+    change_doc(store, uri, 2, "# note\n", (1, 0), (1, 0))  # insert a line
+    doc = store.by_path((tmp_path / "m.py").resolve())
     assert doc is not None
-    assert doc.text == "s = 'ok'\n# note\nprint(s)\n"
+    assert doc.source == "s = 'ok'\n# note\nprint(s)\n"
     assert doc.version == 2
-    store.change(uri, 3, [(None, "whole\n")])
-    assert store.get(tmp_path / "m.py") == "whole\n"
+    change_doc(store, uri, 3, "whole\n")
+    assert store.get((tmp_path / "m.py").resolve()) == "whole\n"
+    assert store.encoding == "utf-16" and make_buffers("utf-8").encoding == "utf-8"
 
 
 def test_store_is_a_document_source_with_disk_fallback(tmp_path):
     (tmp_path / "open.py").write_text("disk\n")
     (tmp_path / "closed.py").write_text("closed on disk\n")
-    store = DocumentStore()
-    store.open(path_to_uri(tmp_path / "open.py"), "buffer\n", 4)
+    store = make_buffers()
+    open_doc(store, path_to_uri(tmp_path / "open.py"), "buffer\n", 4)
     assert store.get((tmp_path / "open.py").resolve()) == "buffer\n"
     assert store.get((tmp_path / "closed.py").resolve()) is None
     assert store.text_of((tmp_path / "closed.py").resolve()) == "closed on disk\n"
     assert store.open_paths() == [(tmp_path / "open.py").resolve()]
-    store.close(path_to_uri(tmp_path / "open.py"))
+    close_doc(store, path_to_uri(tmp_path / "open.py"))
     assert store.open_paths() == []
+    assert store.get((tmp_path / "open.py").resolve()) is None
+
+
+def test_buffers_find_documents_whose_uri_is_percent_escaped(tmp_path):
+    store = make_buffers()
+    path = (tmp_path / "a dir" / "m.py").resolve()
+    uri = path_to_uri(path)  # .../a%20dir/m.py; pygls keys its documents by the unescaped URI
+    open_doc(store, uri, "x = 1\n", 1)
+    assert store.get(path) == "x = 1\n"
+    assert store.uri_for(path) == uri  # the editor's spelling
 
 
 def test_uri_path_round_trip_with_escapes(tmp_path):
@@ -98,10 +104,10 @@ NEW = BASE.replace("def mean(xs):\n", 'def mean(xs):\n    """Return the mean."""
 def _store(tmp_path: Path, text: str = BASE, open_version: int | None = 3) -> tuple[ProposalStore, Path, str]:
     path = (tmp_path / "stats.py").resolve()
     path.write_text(text)
-    docs = DocumentStore()
+    docs = make_buffers()
     uri = path_to_uri(path)
     if open_version is not None:
-        docs.open(uri, text, open_version, "python")
+        open_doc(docs, uri, text, open_version)
     return ProposalStore(docs), path, uri
 
 
@@ -159,7 +165,7 @@ def test_prepare_a_subset_of_hunks(tmp_path):
 def test_prepare_rebases_onto_an_edited_document(tmp_path):
     store, path, uri = _store(tmp_path)
     record = store.add(_proposal(path), "s1")
-    store.documents.change(uri, 4, [(((0, 0), (0, 0)), "import math\n\n")])  # two lines above everything
+    change_doc(store.documents, uri, 4, "import math\n\n", (0, 0), (0, 0))  # two lines above everything
     prepared = store.prepare(record, {"h1", "h2"}, EditCapabilities())
     assert prepared.rebased is True
     assert prepared.files[0].after == "import math\n\n" + NEW
@@ -172,7 +178,7 @@ def test_prepare_rebases_onto_an_edited_document(tmp_path):
 def test_prepare_refuses_a_conflicting_edit_naming_the_hunk(tmp_path):
     store, path, uri = _store(tmp_path)
     record = store.add(_proposal(path), "s1")
-    store.documents.change(uri, 4, [(((5, 4), (5, 21)), "return 0")])  # the line h2 rewrites
+    change_doc(store.documents, uri, 4, "return 0", (5, 4), (5, 21))  # the line h2 rewrites
     with pytest.raises(ProposalConflict, match="h2"):
         store.prepare(record, {"h1", "h2"}, EditCapabilities())
     assert store.prepare(record, {"h1"}, EditCapabilities()).hunks == ["h1"]
@@ -233,7 +239,7 @@ async def test_resolve_and_undo_with_a_fake_editor(tmp_path):
         sent.append(edit)
         applied = answers.pop(0)
         if applied:  # behave like an editor: apply to the buffer, bump the version
-            doc = store.documents.by_uri(uri)
+            doc = store.documents.by_path(path)
             assert doc is not None
             for change in edit.document_changes or []:
                 assert isinstance(change, lsp.TextDocumentEdit)
@@ -241,11 +247,8 @@ async def test_resolve_and_undo_with_a_fake_editor(tmp_path):
                     change.edits, key=lambda x: (x.range.start.line, x.range.start.character), reverse=True
                 ):
                     r = e.range
-                    store.documents.change(
-                        uri,
-                        (doc.version or 0) + 1,
-                        [(((r.start.line, r.start.character), (r.end.line, r.end.character)), e.new_text)],
-                    )
+                    start, end = (r.start.line, r.start.character), (r.end.line, r.end.character)
+                    change_doc(store.documents, uri, (doc.version or 0) + 1, e.new_text, start, end)
         return lsp.ApplyWorkspaceEditResult(
             applied=applied, failure_reason=None if applied else "user said no"
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from buffers import make_buffers, open_doc
 from lsprotocol import types as lsp
 
 from skiff.agent.messages import Message, ToolCall
@@ -21,7 +22,7 @@ from skiff.agent.session_store import (
     messages_from_store,
     workspace_key,
 )
-from skiff.server.documents import DocumentStore, path_to_uri
+from skiff.server.documents import path_to_uri
 from skiff.server.proposals import EditCapabilities, ProposalStore, record_from_store, record_to_store
 
 AWS_KEY = "AKIA" + "ABCDEFGHIJKLMNOP"
@@ -210,8 +211,8 @@ def test_a_proposal_whose_new_text_lost_a_secret_cannot_be_accepted(tmp_path: Pa
     root.mkdir()
     (root / "cfg.py").write_text("x = 1\n")
     path = (root / "cfg.py").resolve()
-    docs = DocumentStore()
-    docs.open(path_to_uri(path), "x = 1\n", 1, "python")
+    docs = make_buffers()
+    open_doc(docs, path_to_uri(path), "x = 1\n", 1)
     proposals = ProposalStore(docs)
     change = make_change("cfg.py", path, "x = 1\n", f"x = 1\nKEY = '{AWS_KEY}'\ny = 2\n")
     record = proposals.add(Proposal("p1", [change]), "s1")

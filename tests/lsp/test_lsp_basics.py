@@ -108,6 +108,19 @@ async def test_unknown_method_and_malformed_params_keep_the_server_serving(clien
     assert status["busy"] is False
 
 
+async def test_did_change_of_a_document_that_is_not_open_shows_no_error(client: LanguageClient):
+    editor = ed(client)
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=editor.uri("stats.py"), version=2),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text="x = 1\n")],
+        )
+    )
+    status = plain(await editor.request("skiff/status", {}))  # answered after the notification
+    assert status["busy"] is False
+    assert not [m for m in client.messages if "Error in server" in m.message]
+
+
 async def test_models_set_model_and_status(client: LanguageClient):
     editor = ed(client)
     models = plain(await editor.request("skiff/models", {}))
