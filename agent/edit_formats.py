@@ -325,8 +325,27 @@ def _fence_blocks(reply: str) -> list[_Block]:
         path, code = _unnest(*_fence_path(fence))
         if fence.lang in ("json", "text", "txt", "console", "output", "shell-session") and path is None:
             continue
-        out.append(_Block(path, code, fence.closed))
+        out += [_Block(p, c, fence.closed) for p, c in _split_files(path, code)]
     return out
+
+
+def _split_files(path: str | None, code: str) -> list[tuple[str | None, str]]:
+    """One fence holding several files, each after a comment line naming it (`# export_json.py` after a
+    blank line), as Qwen2.5-Coder-1.5B wrote a two-file change: one block per file."""
+    lines = split_lines(code)
+    parts: list[tuple[str | None, list[str]]] = [(path, [])]
+    for i, line in enumerate(lines):
+        m = _LEAD_COMMENT.match(line)
+        named = m.group("path") if m else None
+        if named and i > 0 and not lines[i - 1].strip() and named != parts[-1][0]:
+            parts.append((named, []))
+            continue
+        if named and i == 0 and path is not None and _same_path(named, path):
+            continue  # the path above the fence said again as its first line
+        parts[-1][1].append(line)
+    if len(parts) == 1:
+        return [(path, "".join(parts[0][1]))]
+    return [(p, "".join(body).rstrip("\n") + "\n") for p, body in parts if "".join(body).strip()]
 
 
 def _fence_path(fence: Fence) -> tuple[str | None, str]:

@@ -235,3 +235,27 @@ def test_a_prose_change_never_touches_a_read_only_file_and_code_blocks_take_prec
     with_code = reply + "\n\n```python\n" + PAGES.replace("number *", "(number + 5) *") + "```"
     out = map_reply(with_code, {"pages.py": PAGES}, primary="pages.py")
     assert "(number + 5) * per_page" in out.texts["pages.py"]
+
+
+def test_one_fence_holding_several_files_after_comment_lines_is_split_per_file() -> None:
+    csv_src = "import csv\n\n\ndef to_csv(rows):\n    return f'{rows[0]:,.2f}'\n"
+    json_src = "import json\n\n\ndef to_json(rows):\n    return f'{rows[0]:,.2f}'\n"
+    csv_new = "import csv\nfrom money import fmt\n\n\ndef to_csv(rows):\n    return fmt(rows[0])\n"
+    json_new = "import json\nfrom money import fmt\n\n\ndef to_json(rows):\n    return fmt(rows[0])\n"
+    reply = (
+        "1. Create `money.py`:\n```python\n# money.py\n\ndef fmt(v):\n    return f'{v:,.2f}'\n```\n\n"
+        f"2. Use it in both:\n```python\n# export_csv.py\n{csv_new}\n\n# export_json.py\n{json_new}```\n"
+    )
+    files = {"export_csv.py": csv_src, "export_json.py": json_src, "money.py": None}
+    out = map_reply(reply, files, primary=None)
+    assert out.texts == {
+        "money.py": "\ndef fmt(v):\n    return f'{v:,.2f}'\n",
+        "export_csv.py": csv_new,
+        "export_json.py": json_new,
+    }
+    # a comment naming a file in the middle of code, not after a blank line, is just a comment
+    commented = csv_new.replace("fmt\n", "fmt\n# export_json.py\n", 1)
+    single = f"```python\n# export_csv.py\n{commented}```"
+    assert map_reply(single, {"export_csv.py": csv_src}, primary="export_csv.py").texts == {
+        "export_csv.py": commented
+    }
