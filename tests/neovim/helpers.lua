@@ -81,6 +81,71 @@ function H.record_requests()
   return sent
 end
 
+--- The params of the last recorded request for `method`, or nil.
+function H.last_params(sent, method)
+  for i = #sent, 1, -1 do
+    if sent[i].method == method then
+      return sent[i].params
+    end
+  end
+  return nil
+end
+
+--- Records every vim.notify call as { msg = ..., level = ... } (the messages are still shown).
+function H.record_notes()
+  local notes = {}
+  local notify = vim.notify
+  vim.notify = function(msg, level, opts)
+    table.insert(notes, { msg = msg, level = level })
+    return notify(msg, level, opts)
+  end
+  return notes
+end
+
+--- The first recorded note containing `needle` (plain), at `level` if given, or nil.
+function H.find_note(notes, needle, level)
+  for _, n in ipairs(notes) do
+    if n.msg:find(needle, 1, true) and (level == nil or n.level == level) then
+      return n
+    end
+  end
+  return nil
+end
+
+--- Runs the :SkiffAsk command line `cmd` and waits for the review tab; returns skiff.review's current review.
+function H.ask_review(cmd)
+  local review = require("skiff.review")
+  vim.cmd(cmd)
+  H.wait(20000, function()
+    return review.in_review()
+  end, "the review tab to open")
+  return review.current
+end
+
+--- Waits until the session has `n` turns and the last one is no longer running; returns it.
+function H.wait_turn(n, timeout_ms, what)
+  local session = require("skiff.session")
+  H.wait(timeout_ms, function()
+    return #session.turns == n and session.turns[n].status ~= "running"
+  end, what)
+  return session.turns[n]
+end
+
+--- Waits until proposal `id` has `status`; with `closed`, also until its review tab has closed.
+function H.wait_proposal(id, status, what, closed)
+  local session = require("skiff.session")
+  H.wait(15000, function()
+    local p = session.proposals[id]
+    return p ~= nil and p.status == status and (not closed or require("skiff.review").current == nil)
+  end, what)
+end
+
+--- Runs :checkhealth skiff; returns the report's text.
+function H.checkhealth()
+  vim.cmd("checkhealth skiff")
+  return table.concat(H.buf_lines(0), "\n")
+end
+
 function H.buf_lines(buf)
   return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 end

@@ -44,10 +44,7 @@ H.run("cancel", function()
 
   -- A following request in the same session works.
   vim.cmd("SkiffChat and now?")
-  H.wait(10000, function()
-    return #session.turns == 2 and session.turns[2].status ~= "running"
-  end, "the second turn to finish")
-  local second = session.turns[2]
+  local second = H.wait_turn(2, 10000, "the second turn to finish")
   H.eq("done", second.status, "second turn status")
   H.eq(turn.session_id, second.session_id, "the second turn continues the session")
   H.ok(second.text:find("Second answer.", 1, true), "second reply text: " .. second.text)

@@ -28,9 +28,7 @@ H.run("chat", function()
   vim.api.nvim_win_set_cursor(0, { last, 0 })
   vim.api.nvim_feedkeys(vim.keycode("<CR>"), "mx", false)
 
-  H.wait(20000, function()
-    return #session.turns == 1 and session.turns[1].status ~= "running"
-  end, "the chat turn to finish")
+  H.wait_turn(1, 20000, "the chat turn to finish")
   H.eq("done", session.turns[1].status, "turn status")
   H.ok(session.turns[1].session_id ~= nil, "the turn learned its session id")
   H.eq(session.turns[1].session_id, chat.session_id, "the chat continues this session")

@@ -5,22 +5,7 @@
 -- shows none.
 local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "helpers.lua"))
 
---- Every vim.notify call: { msg = ..., level = ... }.
-local notes = {}
-local notify = vim.notify
-vim.notify = function(msg, level, opts)
-  table.insert(notes, { msg = msg, level = level })
-  return notify(msg, level, opts)
-end
-
-local function note(needle)
-  for _, n in ipairs(notes) do
-    if n.msg:find(needle, 1, true) then
-      return n
-    end
-  end
-  return nil
-end
+local notes = H.record_notes()
 
 --- The winbar as drawn (text and highlight groups), `width` columns wide.
 local function winbar(win, width)
@@ -50,11 +35,7 @@ local function ask(buf, prompt)
 end
 
 local function wait_resolved(id, status)
-  local session = require("skiff.session")
-  H.wait(15000, function()
-    local p = session.proposals[id]
-    return p and p.status == status and require("skiff.review").current == nil
-  end, ("proposal %s to be %s and the review tab to close"):format(id, status))
+  H.wait_proposal(id, status, ("proposal %s to be %s and the review tab to close"):format(id, status), true)
 end
 
 local function set_model(model)
@@ -85,7 +66,7 @@ H.run("checks", function()
   -- Each half of the 80-column tab shows what fits, the checks first (test_polish.lua: the rest).
   H.eq(1, drawn.str:find(label, 1, true), "winbar text: " .. drawn.str)
   H.eq("DiagnosticOk", group_at(drawn, 0), "highlight of the passing checks")
-  local opened = note("proposal " .. id .. " checks:")
+  local opened = H.find_note(notes, "proposal " .. id .. " checks:")
   H.ok(opened, "a message when the review opens")
   H.eq({ "Skiff: proposal " .. id .. " checks: " .. label, vim.log.levels.INFO }, { opened.msg, opened.level }, "the review's first message")
   local chat_line = H.find_line(H.buf_lines(chat.bufnr), "[proposal] " .. id)
@@ -94,7 +75,7 @@ H.run("checks", function()
   vim.api.nvim_set_current_win(r.right_win)
   vim.cmd("SkiffAccept!")
   wait_resolved(id, "applied")
-  local accepted = note("proposal " .. id .. " applied")
+  local accepted = H.find_note(notes, "proposal " .. id .. " applied")
   H.ok(accepted, "a message after accepting")
   H.eq({ ("Skiff: proposal %s applied (%s) · checks: %s"):format(id, r.proposal.files[1].hunks[1].id, label), vim.log.levels.INFO }, { accepted.msg, accepted.level }, ":SkiffAccept's echo")
   H.eq({ "def mean(xs):", "    if not xs:", "        return 0.0", "    return sum(xs) / len(xs)" }, H.buf_lines(buf), "buffer after accepting the passing edit")
@@ -121,7 +102,7 @@ H.run("checks", function()
   -- A narrow window keeps the checks and truncates the rest.
   drawn = winbar(r.left_win, 40)
   H.eq(1, drawn.str:find(label, 1, true), "narrow winbar still starts with the checks: " .. drawn.str)
-  opened = note("proposal " .. id .. " checks:")
+  opened = H.find_note(notes, "proposal " .. id .. " checks:")
   H.ok(opened, "a warning when the review opens")
   H.eq({ ("Skiff: proposal %s checks: %s (review before accepting)"):format(id, label), vim.log.levels.WARN }, { opened.msg, opened.level }, "the review's first message (failing)")
   local lines = H.buf_lines(chat.bufnr)
@@ -137,7 +118,7 @@ H.run("checks", function()
   vim.api.nvim_set_current_win(r.right_win)
   vim.cmd("SkiffAccept!")
   wait_resolved(id, "applied")
-  accepted = note("proposal " .. id .. " applied")
+  accepted = H.find_note(notes, "proposal " .. id .. " applied")
   H.ok(accepted, "a message after accepting the failing edit")
   H.eq({ ("Skiff: proposal %s applied (%s) · checks: %s"):format(id, r.proposal.files[1].hunks[1].id, label), vim.log.levels.WARN }, { accepted.msg, accepted.level }, ":SkiffAccept's echo (failing)")
   H.eq("    return sum(xs) / (len(xs) + 1)", H.buf_lines(buf)[4], "buffer after accepting the failing edit")
@@ -153,10 +134,10 @@ H.run("checks", function()
   H.eq(1, winbar(r.right_win, 400).str:find("Skiff proposal " .. id, 1, true), "winbar text without checks")
   local wide = require("skiff.review").winbar_for(400):gsub("%%<", "")
   H.eq(1, wide:find("Skiff proposal " .. id .. " · stats.py (1/1)", 1, true), "wide winbar without checks: " .. wide)
-  H.eq(nil, note("proposal " .. id .. " checks:"), "no checks message")
+  H.eq(nil, H.find_note(notes, "proposal " .. id .. " checks:"), "no checks message")
   vim.cmd("SkiffAccept!")
   wait_resolved(id, "applied")
-  accepted = note("proposal " .. id .. " applied")
+  accepted = H.find_note(notes, "proposal " .. id .. " applied")
   H.ok(accepted and not accepted.msg:find("checks", 1, true), "the echo without checks: " .. vim.inspect(accepted))
   H.eq(vim.log.levels.INFO, accepted.level, "the echo's level without checks")
 end)

@@ -21,9 +21,7 @@ H.run("commands", function()
 
   -- In the file buffer, :SkiffAccept takes the whole pending proposal touching it.
   vim.cmd("SkiffAccept")
-  H.wait(10000, function()
-    return session.proposals[id].status == "applied"
-  end, "the whole proposal to be applied")
+  H.wait_proposal(id, "applied", "the whole proposal to be applied")
   local expected = vim.deepcopy(original)
   table.insert(expected, 10, '    """Return a minus b."""')
   table.insert(expected, 2, '    """Return the sum of a and b."""')

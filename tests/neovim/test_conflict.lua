@@ -5,12 +5,7 @@ local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub
 H.run("conflict", function()
   H.setup({ model = "test/edit" })
   local buf = H.open("calc.py")
-  vim.cmd("1,10SkiffAsk add docstrings")
-  local review = require("skiff.review")
-  H.wait(20000, function()
-    return review.in_review()
-  end, "the review tab to open")
-  local proposal = review.current.proposal
+  local proposal = H.ask_review("1,10SkiffAsk add docstrings").proposal
   local h_add
   for _, h in ipairs(proposal.files[1].hunks) do
     if h.range.start.line == 1 then

@@ -3,21 +3,7 @@
 -- proposal statuses read as words.
 local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "helpers.lua"))
 
-local notes = {}
-local notify = vim.notify
-vim.notify = function(msg, level, opts)
-  table.insert(notes, { msg = msg, level = level })
-  return notify(msg, level, opts)
-end
-
-local function find_note(needle, level)
-  for _, n in ipairs(notes) do
-    if n.msg:find(needle, 1, true) and (level == nil or n.level == level) then
-      return n
-    end
-  end
-  return nil
-end
+local notes = H.record_notes()
 
 H.run("failed_turn", function()
   H.setup({ model = "test/broken", progress = "notify" })
@@ -25,17 +11,14 @@ H.run("failed_turn", function()
   local session = require("skiff.session")
 
   vim.cmd("%SkiffAsk add docstrings")
-  H.wait(20000, function()
-    return #session.turns == 1 and session.turns[1].status ~= "running"
-  end, "the failing ask turn to end")
-  local turn = session.turns[1]
+  local turn = H.wait_turn(1, 20000, "the failing ask turn to end")
   H.eq("error", turn.stop_reason, "stop reason")
-  local err = find_note("cannot reach the model server", vim.log.levels.ERROR)
+  local err = H.find_note(notes, "cannot reach the model server", vim.log.levels.ERROR)
   H.ok(err, "an ERROR notification with the reason: " .. vim.inspect(notes))
   H.ok(err.msg:find("Fix: ", 1, true), "the notification carries the fix: " .. err.msg)
   H.ok(err.msg:sub(1, 7) == "Skiff: " and not err.msg:find("Skiff: Skiff:", 1, true), "one prefix: " .. err.msg)
-  H.ok(not find_note("Failed"), "no bare 'Failed' notification: " .. vim.inspect(notes))
-  local begin = find_note("(:SkiffCancel stops)")
+  H.ok(not H.find_note(notes, "Failed"), "no bare 'Failed' notification: " .. vim.inspect(notes))
+  local begin = H.find_note(notes, "(:SkiffCancel stops)")
   H.ok(begin, "a progress notification when the turn starts: " .. vim.inspect(notes))
   H.ok(not begin.msg:find("Skiff: Skiff", 1, true), "no double prefix in progress: " .. begin.msg)
   H.eq("Skiff: add docstrings (:SkiffCancel stops)", begin.msg, "progress message")
@@ -52,7 +35,7 @@ H.run("failed_turn", function()
   H.wait(15000, function()
     return session.turns[2].status == "cancelled"
   end, "the slow turn to be cancelled")
-  H.ok(find_note("Skiff: cancelled (calc.py:1-1)", vim.log.levels.INFO), "a cancelled ask says so: " .. vim.inspect(notes))
+  H.ok(H.find_note(notes, "Skiff: cancelled (calc.py:1-1)", vim.log.levels.INFO), "a cancelled ask says so: " .. vim.inspect(notes))
 
   -- Status words.
   local util = require("skiff.util")

@@ -3,8 +3,7 @@ local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub
 
 H.run("health", function()
   H.setup({ model = "test/chat" })
-  vim.cmd("checkhealth skiff")
-  local text = table.concat(H.buf_lines(0), "\n")
+  local text = H.checkhealth()
   H.ok(text:find("server command:", 1, true), "no server command line:\n" .. text)
   H.ok(text:find("server initialized: skiff 0.1.0", 1, true), "no server version:\n" .. text)
   H.ok(text:find("skiff/status: version", 1, true), "no skiff/status line:\n" .. text)

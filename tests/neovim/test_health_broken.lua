@@ -3,8 +3,7 @@ local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub
 
 H.run("health_broken", function()
   H.setup({ model = "local/unloadable" })
-  vim.cmd("checkhealth skiff")
-  local text = table.concat(H.buf_lines(0), "\n")
+  local text = H.checkhealth()
   H.ok(text:find("skiff/status: version", 1, true), "no skiff/status line:\n" .. text)
   H.ok(text:find("model local/unloadable", 1, true), "the configured model is not reported:\n" .. text)
   H.ok(text:find("ERROR model file: the GGUF file", 1, true) and text:find("does not exist", 1, true), "the missing file is an error:\n" .. text)

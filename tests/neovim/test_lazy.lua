@@ -30,21 +30,12 @@ H.run("lazy", function()
     end, { nargs = "*", bang = true, range = true })
   end
   H.ok(not package.loaded["skiff"], "nothing loaded before the first command")
-  local shown
-  local all = {}
-  local notify = vim.notify
-  vim.notify = function(msg, level, opts)
-    table.insert(all, msg)
-    if msg:find("model test/chat", 1, true) then
-      shown = msg
-    end
-    return notify(msg, level, opts)
-  end
+  local notes = H.record_notes()
   vim.cmd("SkiffStatus")
   H.ok(loaded, ":SkiffStatus loaded the plugin")
   H.wait(40000, function()
-    return shown ~= nil
-  end, ":SkiffStatus to show the status after loading; notified: " .. vim.inspect(all))
+    return H.find_note(notes, "model test/chat") ~= nil
+  end, ":SkiffStatus to show the status after loading")
 
   local defined = {}
   for name in pairs(vim.api.nvim_get_commands({})) do

@@ -2,12 +2,7 @@
 -- when the window is resized), and a partly accepted proposal is echoed in words.
 local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "helpers.lua"))
 
-local notes = {}
-local notify = vim.notify
-vim.notify = function(msg, level, opts)
-  table.insert(notes, msg)
-  return notify(msg, level, opts)
-end
+local notes = H.record_notes()
 
 local function drawn(win)
   local width = vim.api.nvim_win_get_width(win)
@@ -18,12 +13,8 @@ end
 H.run("polish", function()
   H.setup({ model = "test/edit" })
   local buf = H.open("calc.py")
-  vim.cmd("1,10SkiffAsk add docstrings")
+  local r = H.ask_review("1,10SkiffAsk add docstrings")
   local review = require("skiff.review")
-  H.wait(20000, function()
-    return review.in_review()
-  end, "the review tab to open")
-  local r = review.current
   local id = r.proposal.id
 
   -- Two halves of 80 columns: what fits, drawn whole, no wider than the window, the checks first.
@@ -53,14 +44,11 @@ H.run("polish", function()
   local file = r.proposal.files[1]
   review.decide(file.hunks[1].id, "accept")
   review.decide(file.hunks[2].id, "reject")
-  local session = require("skiff.session")
-  H.wait(10000, function()
-    return session.proposals[id].status == "partially_applied"
-  end, "the proposal to be partly applied")
+  H.wait_proposal(id, "partially_applied", "the proposal to be partly applied")
   local echoed
   for _, n in ipairs(notes) do
-    if n:find("proposal " .. id, 1, true) then
-      echoed = n
+    if n.msg:find("proposal " .. id, 1, true) then
+      echoed = n.msg
     end
   end
   H.ok(echoed and echoed:find("partly applied", 1, true), "echo in words: " .. tostring(echoed))

@@ -15,19 +15,11 @@ H.run("review", function()
     { lnum = 9, col = 4, end_lnum = 9, end_col = 10, severity = vim.diagnostic.severity.WARN, message = "fake warning", source = "fakelint" },
   })
 
-  vim.cmd("1,10SkiffAsk add docstrings")
+  local r = H.ask_review("1,10SkiffAsk add docstrings")
   local review = require("skiff.review")
-  H.wait(20000, function()
-    return review.in_review()
-  end, "the review tab to open")
 
   -- What the plugin sent.
-  local chat_req
-  for _, r in ipairs(sent) do
-    if r.method == "skiff/chat" then
-      chat_req = r.params
-    end
-  end
+  local chat_req = H.last_params(sent, "skiff/chat")
   H.ok(chat_req, "no skiff/chat request was sent")
   H.eq("add docstrings", chat_req.prompt, "prompt")
   H.eq(vim.uri_from_bufnr(buf), chat_req.context.uri, "context uri")
@@ -37,7 +29,6 @@ H.run("review", function()
   H.eq({ "fakelint", "fake warning", 2 }, { d.source, d.message, d.severity }, "forwarded diagnostic")
   H.eq({ start = { line = 9, character = 4 }, ["end"] = { line = 9, character = 10 } }, d.range, "diagnostic range")
 
-  local r = review.current
   H.eq(vim.api.nvim_get_current_tabpage(), r.tab, "the review tab is current")
   H.eq(buf, vim.api.nvim_win_get_buf(r.left_win), "left window shows the file's buffer")
   local file = r.proposal.files[1]
@@ -68,29 +59,17 @@ H.run("review", function()
   vim.api.nvim_feedkeys("gr", "mx", false)
 
   local id = r.proposal.id
-  local session = require("skiff.session")
-  H.wait(15000, function()
-    local p = session.proposals[id]
-    return p and p.status == "partially_applied" and review.current == nil
-  end, "the partial resolution to be applied and the review tab to close")
+  H.wait_proposal(id, "partially_applied", "the partial resolution to be applied and the review tab to close", true)
 
   local expected = vim.deepcopy(original)
   table.insert(expected, 2, '    """Return the sum of a and b."""')
   H.eq(expected, H.buf_lines(buf), "buffer text after accepting one hunk and rejecting the other")
   H.ok(vim.bo[buf].modified, "the buffer is modified (not saved) after the edit")
   H.eq(1, #vim.api.nvim_list_tabpages(), "the review tab is closed")
-  local resolve
-  for _, q in ipairs(sent) do
-    if q.method == "skiff/resolveProposal" then
-      resolve = q.params
-    end
-  end
-  H.eq({ id = id, accept = { h_add.id } }, resolve, "skiff/resolveProposal params")
+  H.eq({ id = id, accept = { h_add.id } }, H.last_params(sent, "skiff/resolveProposal"), "skiff/resolveProposal params")
 
   -- :SkiffUndo restores the original text.
   vim.cmd("SkiffUndo")
-  H.wait(10000, function()
-    return session.proposals[id].status == "undone"
-  end, "the undo")
+  H.wait_proposal(id, "undone", "the undo")
   H.eq(original, H.buf_lines(buf), "buffer text after :SkiffUndo")
 end)
