@@ -75,7 +75,7 @@ class Profile(BaseModel):
     whole_file_lines: int = Field(250, alias="wholeFileLines", ge=1)  # `auto`: whole files up to this size
     # A sentence of reasoning before the code: always, never, or `auto` (not for bug reports, where a
     # small model's wrong diagnosis leads its code astray: `skiff.agent.direct_edit.explains`).
-    edit_explain: bool | Literal["auto", "locate"] = Field(False, alias="editExplain")
+    edit_explain: bool | Literal["auto"] = Field(False, alias="editExplain")
     repair_rounds: int = Field(1, alias="repairRounds", ge=0)  # checks failed: show the model, ask again
     verify_tests: bool = Field(True, alias="verifyTests")  # run the tests of changed files (permission asked)
     verify_lint: bool = Field(True, alias="verifyLint")  # the project's ruff, when it configures one

@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from skiff.agent.edit_context import EditContext, gather
 from skiff.agent.edit_formats import (
@@ -77,7 +77,7 @@ _BUG_REPORT = re.compile(
 )
 
 
-def explains(profile: Profile, request: str) -> bool | Literal["locate"]:
+def explains(profile: Profile, request: str) -> bool:
     """Whether the one-call edit asks for reasoning before the code (profile key `editExplain`). With
     `auto`: yes when code must be written from a description (add, implement, change), no for a bug
     report. Measured on Qwen2.5-Coder-1.5B (docs/benchmarks.md): reasoning first solved more edit and
@@ -85,8 +85,6 @@ def explains(profile: Profile, request: str) -> bool | Literal["locate"]:
     followed the diagnosis."""
     if profile.edit_explain == "auto":
         return not _BUG_REPORT.search(request)
-    if profile.edit_explain == "locate":
-        return "locate" if _BUG_REPORT.search(request) else True
     return profile.edit_explain
 
 

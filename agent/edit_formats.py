@@ -87,21 +87,14 @@ EXPLAIN_FIRST = (
 )
 
 
-LOCATE_FIRST = (
-    "First name the line that causes the bug and what it computes now; then write the changed files."
-)
-
-
-def instructions(
-    fmt: EditFormat, path: str = "path/to/file.py", explain: bool | Literal["locate"] = False
-) -> str:
+def instructions(fmt: EditFormat, path: str = "path/to/file.py", explain: bool = False) -> str:
     """The system prompt of the one-call edit path for `fmt`. It names `path`, the request's own file, and
     shows no code: Qwen2.5-Coder-1.5B copied a placeholder example (`<every line of the updated file>`)
     as its answer, and copies example paths literally. `explain` asks for a sentence of reasoning before
     the code (profile key `editExplain`)."""
     sr_example = f"{path}\n<<<<<<< SEARCH\n<exact lines from the file>\n=======\n<new lines>\n>>>>>>> REPLACE"
     head = "You are an expert software engineer. You change code in the user's project exactly as asked. " + (
-        f"The files are shown to you below. {LOCATE_FIRST if explain == 'locate' else EXPLAIN_FIRST}"
+        f"The files are shown to you below. {EXPLAIN_FIRST}"
         if explain
         else "The files are shown to you below; answer with the changed files only, then stop."
     )
