@@ -435,7 +435,7 @@ async def _tests(
                 continue  # failing before the edit too, and the request is not about it
         failed += max(f, 1)
         passed = max(passed, p)
-        details.append(f"$ {shown}\n{_tail(out)}")
+        details.append(f"$ {shown}\n{_tail(without_tool_warnings(out))}")
         break  # the first failing runner is enough for one repair round
     if refused and not passed and not failed:
         return Check("tests", True, "tests not run (not allowed)", blocking=False)
@@ -480,6 +480,31 @@ def _failed_names(out: str) -> set[str]:
     return set(re.findall(r"^(?:FAILED|ERROR) (\S+)", out, re.M)) or (
         {"?"} if "error" in out.lower() else set()
     )
+
+
+_TOOL_WARNING = re.compile(r"^\S*(?:site-packages|dist-packages)\S*:\d+: \w*Warning: ")
+
+
+def without_tool_warnings(out: str) -> str:
+    """Test output without the warnings that installed packages print about themselves (pytest-asyncio's
+    "asyncio_default_fixture_loop_scope is unset", say): shown to Qwen2.5-Coder-1.5B in a repair round,
+    that warning made it rewrite a plain test as an async fixture. A warning is the `path:line: XWarning:`
+    line, its message and the source line Python prints after it."""
+    lines = out.splitlines(keepends=True)
+    keep: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _TOOL_WARNING.match(lines[i]):
+            end = next(
+                (j for j in range(i + 1, min(i + 30, len(lines))) if re.match(r"^  \S.*\bwarn", lines[j])),
+                None,
+            )
+            if end is not None:
+                i = end + 1
+                continue
+        keep.append(lines[i])
+        i += 1
+    return "".join(keep)
 
 
 def _tail(out: str) -> str:

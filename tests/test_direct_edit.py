@@ -15,7 +15,7 @@ from skiff.agent.providers.base import ChatRequest
 from skiff.agent.providers.scripted import ScriptedProvider
 from skiff.agent.tokens import cl100k
 from skiff.agent.tools.base import PermissionAnswer, PermissionRequest
-from skiff.agent.verify import related_tests
+from skiff.agent.verify import related_tests, without_tool_warnings
 from skiff.agent.workspace import Overlay, Workspace
 
 CART = "def total(prices, discount=0):\n    return sum(prices) - discount\n"
@@ -281,6 +281,7 @@ async def test_a_fix_stated_only_in_prose_after_the_reminder_is_proposed_and_che
     )
     s, provider = session(ws, [whole("cart.py", CART), prose])
     result = await s.run_turn("fix the discount", RequestContext(path="cart.py"))
+    assert provider.requests[1].messages[-1].content.startswith("Your answer repeats cart.py")
     assert result.model_calls == 2
     assert result.proposal is not None and result.proposal.changes[0].new_text == FIXED
     assert result.verification is not None and result.verification.summary == "syntax ok · 2 tests passed"
@@ -339,3 +340,18 @@ async def test_the_auto_prompt_style_follows_the_request(ws: Path) -> None:
     await s.run_turn("make total take the discount as a fraction", RequestContext(path="cart.py"))
     assert "First say" not in provider.requests[0].messages[0].content
     assert "First say" in provider.requests[1].messages[0].content
+
+
+def test_warnings_installed_packages_print_about_themselves_are_not_shown_in_a_repair() -> None:
+    out = (
+        "F\n=== FAILURES ===\ntest_v.py:7: in test_ok\nE   AssertionError: True is not false\n"
+        "FAILED test_v.py::test_ok - AssertionError\n1 failed in 0.47s\n"
+        "/venv/lib/python3.11/site-packages/pytest_asyncio/plugin.py:306: PytestDeprecationWarning: The "
+        'configuration option "asyncio_default_fixture_loop_scope" is unset.\nThe event loop scope ...\n\n'
+        "  warnings.warn(PytestDeprecationWarning(_DEFAULT_FIXTURE_LOOP_SCOPE_UNSET))\n"
+    )
+    cleaned = without_tool_warnings(out)
+    assert cleaned == out[: out.index("/venv/")]
+    # the project's own warnings (not from an installed package) stay
+    own = "app.py:3: UserWarning: slow path\n  warnings.warn('slow path')\n"
+    assert without_tool_warnings(own) == own
