@@ -193,8 +193,8 @@ def _plain_annassign(node: object) -> bool:
 
 
 def complete_move(intent: Intent, texts: dict[str, str]) -> dict[str, str]:
-    """Finish a move the model half did: when the destination module defines the name and the source
-    still does, drop the definition from the source and point `from SRC import NAME` imports at the
+    """Finish a move the model half did: when the destination module defines the name, drop the
+    definition from the source if it is still there and point `from SRC import NAME` imports at the
     destination. `texts` are the current Python files (workspace-relative path -> text); returns the
     files it changed. Nothing changes when the source still uses the name itself, or when anything does
     not parse."""
@@ -209,14 +209,18 @@ def complete_move(intent: Intent, texts: dict[str, str]) -> dict[str, str]:
         trees = {p: ast.parse(t) for p, t in texts.items() if p.endswith(".py")}
     except SyntaxError:
         return {}
-    if not _defines_top(trees[dst], name) or not _defines_top(trees[src], name):
+    if not _defines_top(trees[dst], name):
         return {}
     src_mod, dst_mod = _module_name(src), _module_name(dst)
-    node = next(n for n in trees[src].body if isinstance(n, _DEFS) and n.name == name)
-    rest = [n for n in trees[src].body if n is not node]
-    if any(_uses(x, name) for n in rest for x in ast.walk(n)):
-        return {}
-    changed = {src: _drop_lines(texts[src], node)}
+    changed: dict[str, str] = {}
+    if _defines_top(trees[src], name):
+        node = next(n for n in trees[src].body if isinstance(n, _DEFS) and n.name == name)
+        rest = [n for n in trees[src].body if n is not node]
+        if any(_uses(x, name) for n in rest for x in ast.walk(n)):
+            return {}
+        changed[src] = _drop_lines(texts[src], node)
+    # Imports from the source are repointed also when the definition is already gone (a repair round's
+    # answer can bring the old import back): `from SRC import NAME` cannot work any more.
     for path, tree in trees.items():
         if path in (src, dst):
             continue

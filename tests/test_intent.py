@@ -139,6 +139,18 @@ def test_a_move_import_alone_is_repointed_and_a_last_definition_leaves_no_blank_
     assert done == {"utils.py": "def chunk(xs):\n    return [xs]\n", "app.py": "from parsing import parse\n"}
 
 
+def test_an_old_import_brought_back_after_the_move_is_repointed() -> None:
+    # A repair round's answer rewrote scheduler.py with the old import again, the move itself done.
+    move = read_intent(MOVE)
+    assert move is not None
+    texts = {
+        "utils.py": "def chunk(xs):\n    return [xs]\n",
+        "parsing.py": "def parse(x):\n    return int(x)\n",
+        "app.py": "from utils import chunk, parse\nfrom parsing import parse\n",
+    }
+    assert complete_move(move, texts) == {"app.py": "from utils import chunk\nfrom parsing import parse\n"}
+
+
 def test_a_move_is_left_alone_when_it_cannot_be_finished_safely() -> None:
     move = read_intent(MOVE)
     assert move is not None
