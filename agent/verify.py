@@ -5,7 +5,8 @@ folders such as `.git`, `node_modules` and virtualenvs are linked, not copied), 
 written there, and tools run in that copy.
 
 - syntax: Python is compiled, JavaScript checked with `node --check`, JSON parsed;
-- names: a name a changed Python file uses but never defines or imports (pyflakes), new since the base;
+- names: a name a changed Python file uses but never defines or imports (pyflakes), or imports from a
+  workspace module that does not define it; only problems new since the base;
 - lint: `ruff check` when the project configures ruff; only problems the edit adds count;
 - tests: the test files that exercise a changed file (by name or import), a test the request names first;
   Python with pytest, JavaScript with `node --test`. Running tests runs the project's code, so the command
@@ -19,6 +20,7 @@ the failure text the repair round shows the model.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import itertools
 import json
@@ -28,6 +30,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,17 +165,101 @@ def _names(overlay: Overlay, changed: list[Path], rels: list[str]) -> Check | No
     """Names a changed Python file uses but never defines or imports (pyflakes), new since the base: the
     commonest way a small model's edit fails at run time."""
     found = []
+    root = overlay.workspace.root
+
+    def now_text(rel: str) -> str | None:
+        try:
+            return overlay.read(root / rel)
+        except (OSError, ValueError):
+            return None
+
+    def base_text(rel: str) -> str | None:
+        try:
+            return overlay.workspace.read_base(root / rel)
+        except (OSError, ValueError):
+            return None
+
     for path, rel in zip(changed, rels, strict=True):
         text = overlay.read(path)
         if text is None or not rel.endswith(".py"):
             continue
-        before = {m.split(": ", 1)[1] for m in undefined_names(overlay.base.get(path) or "", rel)}
-        found += [m for m in undefined_names(text, rel) if m.split(": ", 1)[1] not in before]
+        base = overlay.base.get(path) or ""
+        before = undefined_names(base, rel) + missing_imports(base, rel, base_text)
+        known = {m.split(": ", 1)[1] for m in before}
+        now = undefined_names(text, rel) + missing_imports(text, rel, now_text)
+        found += [m for m in now if m.split(": ", 1)[1] not in known]
     if not found:
         return None
     first = found[0].split(": ", 1)[1]
-    details = "Names used but never defined or imported:\n" + "\n".join(found[:12])
+    details = "Names used but never defined, or imported from a module that lacks them:\n" + "\n".join(
+        found[:12]
+    )
     return Check("names", False, first, details, failed=len(found))
+
+
+def missing_imports(text: str, rel: str, read: Callable[[str], str | None]) -> list[str]:
+    """`rel:line: cannot import name 'x' from 'mod'` for each `from mod import x` in `text` where `mod`
+    is a module of this workspace (`read` gives a workspace-relative file's text, None when missing) that
+    does not define `x`: the import a small model leaves behind after a move or a rename. Modules outside
+    the workspace, star imports and modules with a `__getattr__` are not judged."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    out = []
+    folder = rel.split("/")[:-1]
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level and node.level - 1 > len(folder):
+            continue
+        parts = folder[: len(folder) - node.level + 1] if node.level else []
+        parts = [*parts, *(node.module or "").split(".")]
+        stem = "/".join(p for p in parts if p)
+        if not stem:
+            continue
+        package = False
+        source = read(f"{stem}.py")
+        if source is None:
+            source, package = read(f"{stem}/__init__.py"), True
+        defined = _top_level_names(source) if source is not None else None
+        if defined is None:
+            continue
+        for alias in node.names:
+            name = alias.name
+            if name in defined or (package and read(f"{stem}/{name}.py") is not None):
+                continue
+            module = "." * node.level + (node.module or "")
+            out.append(f"{rel}:{node.lineno}: cannot import name '{name}' from '{module}'")
+    return out
+
+
+def _top_level_names(source: str) -> set[str] | None:
+    """Names a module defines at its top level (in `if`/`try`/`with` blocks too); None when that cannot be
+    known: it does not parse, defines `__getattr__`, or star-imports."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            if any(a.name == "*" for a in node.names):
+                return None
+            names.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.If | ast.Try | ast.For | ast.While | ast.With):
+            if isinstance(node, ast.For):
+                names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+            stack += [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
+            stack += [s for h in getattr(node, "handlers", []) for s in h.body]
+    return None if "__getattr__" in names else names
 
 
 def undefined_names(text: str, rel: str) -> list[str]:

@@ -15,7 +15,7 @@ from skiff.agent.providers.base import ChatRequest
 from skiff.agent.providers.scripted import ScriptedProvider
 from skiff.agent.tokens import cl100k
 from skiff.agent.tools.base import PermissionAnswer, PermissionRequest
-from skiff.agent.verify import related_tests, without_tool_warnings
+from skiff.agent.verify import missing_imports, related_tests, without_tool_warnings
 from skiff.agent.workspace import Overlay, Workspace
 
 CART = "def total(prices, discount=0):\n    return sum(prices) - discount\n"
@@ -355,3 +355,37 @@ def test_warnings_installed_packages_print_about_themselves_are_not_shown_in_a_r
     # the project's own warnings (not from an installed package) stay
     own = "app.py:3: UserWarning: slow path\n  warnings.warn('slow path')\n"
     assert without_tool_warnings(own) == own
+
+
+def test_an_import_of_a_name_a_workspace_module_does_not_define_is_found() -> None:
+    files = {
+        "utils.py": "import re\nfrom os import path as p\n\n\ndef chunk(xs):\n    return xs\n\n\nLIMIT = 3\n",
+        "pkg/__init__.py": "try:\n    from json import loads\nexcept ImportError:\n    loads = None\n",
+        "pkg/sub.py": "X = 1\n",
+        "lazy.py": "def __getattr__(name):\n    return name\n",
+    }
+    text = (
+        "from utils import chunk, LIMIT, re, p, parse\n"
+        "from pkg import loads, sub, nothing\n"
+        "from lazy import anything\n"
+        "from requests import get\n"  # not a workspace module
+        "from . import helpers\n"
+    )
+    found = missing_imports(text, "app.py", files.get)
+    assert found == [
+        "app.py:1: cannot import name 'parse' from 'utils'",
+        "app.py:2: cannot import name 'nothing' from 'pkg'",
+    ]
+    # relative imports resolve from the file's own package
+    assert missing_imports("from .sub import X, Y\n", "pkg/mod.py", files.get) == [
+        "pkg/mod.py:1: cannot import name 'Y' from '.sub'"
+    ]
+
+
+async def test_an_import_left_pointing_at_the_old_module_is_a_failed_check(ws: Path) -> None:
+    (ws / "money.py").write_text("def fmt(v):\n    return str(v)\n")
+    edited = "from money import format_amount\n\n\n" + CART.replace("- discount", "- format_amount(discount)")
+    s, _ = session(ws, [whole("cart.py", edited)], repair_rounds=0)
+    result = await s.run_turn("use format_amount in total", RequestContext(path="cart.py"))
+    assert result.verification is not None
+    assert "cannot import name 'format_amount' from 'money'" in result.verification.summary
