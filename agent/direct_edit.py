@@ -23,13 +23,13 @@ from skiff.agent.edit_context import EditContext, gather
 from skiff.agent.edit_formats import (
     EditFormat,
     ReplyEdits,
-    hoist_future_imports,
     instructions,
     map_reply,
     render_file,
     repair_request,
 )
 from skiff.agent.events import MechanismFired
+from skiff.agent.import_fixes import fix_imports
 from skiff.agent.intent import Intent, complete_move, enforce, read_intent
 from skiff.agent.intent import check as check_intent
 from skiff.agent.messages import Message
@@ -196,7 +196,7 @@ class DirectEdit:
         """Write the edits to the overlay (a promise such as "only docstrings" enforced) and check them."""
         turn = self.turn
         for rel, text in edits.texts.items():
-            text = hoist_future_imports(rel, text)
+            text = fix_imports(rel, text)
             if self.promise is not None:
                 text = enforce(self.promise, rel, self.original.get(rel), text)
             if not self._write(rel, text):

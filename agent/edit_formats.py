@@ -15,7 +15,6 @@ definitions the request did not ask to remove is mapped definition by definition
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -121,52 +120,6 @@ def repair_request(fmt: EditFormat, problems: str) -> str:
         else "Reply with SEARCH/REPLACE blocks that fix it (against the file as it is now)."
     )
     return f"Your change was applied, but the checks found problems:\n\n{problems}\n\n{again}"
-
-
-_FUTURE = re.compile(r"^from __future__ import [^\n]+\n?", re.M)
-
-
-def hoist_future_imports(path: str, text: str) -> str:
-    """A Python file whose `from __future__` imports the model left below other code (a helper pasted
-    above them: seen on Qwen2.5-Coder-1.5B) with them moved to where Python requires them, after the
-    module docstring. Any other file, or one that does not then parse, comes back unchanged."""
-    if not path.endswith(".py") or "from __future__" not in text:
-        return text
-    try:
-        compile(text, path, "exec", dont_inherit=True)  # the compiler, not the parser, checks this rule
-        return text
-    except (SyntaxError, ValueError) as exc:
-        if "from __future__ imports must occur" not in str(exc):
-            return text
-    imports = list(dict.fromkeys(m.group(0).rstrip("\n") + "\n" for m in _FUTURE.finditer(text)))
-    rest = _FUTURE.sub("", text)
-    try:
-        tree = ast.parse(rest)
-    except SyntaxError:
-        return text
-    lines = rest.splitlines(keepends=True)
-    first = tree.body[0] if tree.body else None
-    doc = (
-        first
-        if isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-        else None
-    )
-    if doc is not None:
-        at = doc.end_lineno or doc.lineno
-    else:
-        at = 0
-        while at < len(lines) and lines[at].startswith("#"):
-            at += 1  # after a shebang or the leading comments
-    head, tail = lines[:at], lines[at:]
-    block = (["\n"] if head else []) + imports + (["\n"] if tail and tail[0].strip() else [])
-    out = "".join(head + block + tail)
-    try:
-        compile(out, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return text
-    return out
 
 
 @dataclass

@@ -35,11 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyflakes import api as pyflakes_api
-from pyflakes import messages as pyflakes_messages
-from pyflakes import reporter as pyflakes_reporter
-
 from skiff.agent.context import is_test_file
+from skiff.agent.import_fixes import undefined_names
 from skiff.agent.text.ignore import IgnoreMatcher
 from skiff.agent.tools.base import PermissionRequest, ToolContext
 from skiff.agent.tools.bash import BashTool
@@ -260,28 +257,6 @@ def _top_level_names(source: str) -> set[str] | None:
             stack += [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
             stack += [s for h in getattr(node, "handlers", []) for s in h.body]
     return None if "__getattr__" in names else names
-
-
-def undefined_names(text: str, rel: str) -> list[str]:
-    """`rel:line: undefined name 'x'` for each name pyflakes finds undefined in `text`."""
-    collected: list[str] = []
-
-    class _Collect(pyflakes_reporter.Reporter):
-        def __init__(self) -> None:
-            pass
-
-        def flake(self, message: pyflakes_messages.Message) -> None:
-            if isinstance(message, pyflakes_messages.UndefinedName):
-                collected.append(f"{rel}:{message.lineno}: undefined name '{message.message_args[0]}'")
-
-        def syntaxError(self, *args: object) -> None:
-            pass
-
-        def unexpectedError(self, *args: object) -> None:
-            pass
-
-    pyflakes_api.check(text, rel, _Collect())
-    return collected
 
 
 async def syntax_error(rel: str, text: str) -> str | None:

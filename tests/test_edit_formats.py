@@ -165,28 +165,6 @@ def test_a_bug_report_that_says_remove_does_not_license_dropping_exports() -> No
     assert removal.texts == {"todo.js": dropped}
 
 
-def test_future_imports_left_below_code_are_hoisted_after_the_docstring() -> None:
-    from skiff.agent.edit_formats import hoist_future_imports
-
-    text = (
-        '# export_csv.py\n"""CSV export."""\n\ndef helper():\n    return 1\n\n'
-        "from __future__ import annotations\n\nimport csv\n"
-    )
-    out = hoist_future_imports("export_csv.py", text)
-    assert out == (
-        '# export_csv.py\n"""CSV export."""\n\nfrom __future__ import annotations\n\n'
-        "def helper():\n    return 1\n\n\nimport csv\n"
-    )
-    compile(out, "export_csv.py", "exec")
-    bare = "x = 1\nfrom __future__ import annotations\n"
-    assert hoist_future_imports("m.py", bare) == "from __future__ import annotations\n\nx = 1\n"
-    fine = '"""Doc."""\nfrom __future__ import annotations\n'
-    assert hoist_future_imports("m.py", fine) == fine, "a file that parses is left alone"
-    broken = "def f(:\nfrom __future__ import annotations\n"
-    assert hoist_future_imports("m.py", broken) == broken, "other syntax errors are the check's to report"
-    assert hoist_future_imports("m.js", bare) == bare
-
-
 PAGES = (
     "def page(items, number, per_page=10):\n"
     "    start = number * per_page\n"
