@@ -1,4 +1,5 @@
-"""Params of the `skiff/*` methods and commands as pydantic models, and the JSON-RPC errors they raise.
+"""Params of the `skiff/*` methods and commands as pydantic models, the command names, and the JSON-RPC
+errors they raise.
 
 pygls hands custom params over as namedtuples; `parse` turns them back into plain JSON and validates them
 inside the handler, so malformed params get a -32602 naming the field instead of no answer at all.
@@ -14,6 +15,13 @@ import cattrs
 from lsprotocol.converters import get_converter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+
+ASK = "skiff.ask"
+RESOLVE = "skiff.resolveProposal"
+UNDO = "skiff.undoProposal"
+CANCEL = "skiff.cancel"
+SHOW = "skiff.showProposal"  # plain-client review: open the proposal's diff
+COMMANDS = [ASK, RESOLVE, UNDO, CANCEL, SHOW]
 
 
 class SessionBusy(JsonRpcException):

@@ -49,7 +49,7 @@ class Settings(_Section):
     def proposal_mode(self) -> Literal["review", "direct"]:
         """The mode for a client whose capabilities are unknown (`auto` is review); the server decides
         with the client's capabilities through `review.effective_mode`."""
-        from skiff.server.review import effective_mode
+        from skiff.server.features.proposals.plain_review import effective_mode
 
         return effective_mode(self.proposals.mode, self.skiff_ui, None)
 

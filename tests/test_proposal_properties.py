@@ -20,7 +20,7 @@ from lsprotocol import types as lsp
 from skiff.agent.proposal import FileChange, Hunk, ProposalConflict, make_change
 from skiff.agent.textdiff import split_lines
 from skiff.server.documents import Buffers, offset_at, path_to_uri
-from skiff.server.proposals import EditCapabilities, ProposalStore, ResolveError
+from skiff.server.features.proposals.store import EditCapabilities, ProposalStore, ResolveError
 
 PATH = Path("/ws/m.py")
 # Few distinct lines, so contexts repeat and the ambiguous cases come up often.

@@ -1,5 +1,5 @@
-"""server/review.py and the plain-client code actions: the effective proposal mode per client, the diff
-file, and the presets offered as code actions where the client cannot be asked."""
+"""server/features/proposals/plain_review.py and the plain-client code actions: the effective proposal
+mode per client, the diff file, and the presets offered as code actions where the client cannot be asked."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from lsprotocol import types as lsp
 
 from skiff.agent.proposal import Proposal, make_change
-from skiff.server.code_actions import ActionSupport, build_actions
-from skiff.server.proposals import Record
-from skiff.server.review import can_ask, effective_mode, proposal_diff, write_diff
+from skiff.server.features.code_actions import ActionSupport, build_actions
+from skiff.server.features.proposals.plain_review import can_ask, effective_mode, proposal_diff, write_diff
+from skiff.server.features.proposals.store import Record
 
 
 def caps(show_document: bool = False, annotations: bool = False, ask: bool = False) -> lsp.ClientCapabilities:

@@ -23,7 +23,12 @@ from skiff.agent.session_store import (
     workspace_key,
 )
 from skiff.server.documents import path_to_uri
-from skiff.server.proposals import EditCapabilities, ProposalStore, record_from_store, record_to_store
+from skiff.server.features.proposals.store import (
+    EditCapabilities,
+    ProposalStore,
+    record_from_store,
+    record_to_store,
+)
 
 AWS_KEY = "AKIA" + "ABCDEFGHIJKLMNOP"
 

@@ -1,4 +1,4 @@
-"""Proposals in the server: pinned versions, versioned annotated WorkspaceEdits, rebase, resolve and undo.
+"""The proposal store: pinned versions, versioned annotated WorkspaceEdits, rebase, resolve and undo.
 
 A proposal is pending until resolved. Resolving re-reads every affected document (buffer or disk), rebases
 hunks onto text that changed since (a `conflict` answer, the proposal still pending, when a hunk no longer

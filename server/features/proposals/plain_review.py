@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from lsprotocol import types as lsp
 
 if TYPE_CHECKING:
-    from skiff.server.proposals import Record
+    from skiff.server.features.proposals.store import Record
 
 Mode = Literal["review", "direct"]
 PRESET_TIMEOUT = 120.0  # seconds the preset question waits for an answer

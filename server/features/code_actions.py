@@ -1,25 +1,33 @@
-"""Code actions: built from the request alone, never calling the model (listing must be instant).
+"""Code actions: the list (presets, per-diagnostic fixes, user actions, proposal accept/reject), lazy
+resolve, and the `skiff.ask` command they run.
 
-Every action carries a `skiff.ask` (or proposal) command; nothing runs until the user picks one. Clients
-whose `codeAction/resolve` support lists `command` get the command lazily from `data`.
+The list is built from the request alone, never calling the model (listing must be instant). Every action
+carries a `skiff.ask` (or proposal) command; nothing runs until the user picks one. Clients whose
+`codeAction/resolve` support lists `command` get the command lazily from `data`. `skiff.ask` answers at
+once and runs its turn in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 
-from skiff.server.params import converter
+from skiff.server import params as p
+from skiff.server.documents import uri_to_path
+from skiff.server.features.asking import Asking
+from skiff.server.features.chat.context import build_context
+from skiff.server.features.chat.turns import TurnRequest, Turns
+from skiff.server.features.proposals import ProposalRequests
+from skiff.server.features.proposals.plain_review import REPLY_GAP
+from skiff.server.params import ASK, COMMANDS, RESOLVE, SHOW, converter
 from skiff.server.settings import UserAction
 
-ASK = "skiff.ask"
-RESOLVE = "skiff.resolveProposal"
-UNDO = "skiff.undoProposal"
-CANCEL = "skiff.cancel"
-SHOW = "skiff.showProposal"  # plain-client review: open the proposal's diff (server/review.py)
-COMMANDS = [ASK, RESOLVE, UNDO, CANCEL, SHOW]
+if TYPE_CHECKING:
+    from skiff.server.app import SkiffLanguageServer
 
 
 @dataclass(frozen=True)
@@ -180,3 +188,78 @@ def resolve_action(action: lsp.CodeAction) -> lsp.CodeAction:
             arguments=list(data.get("arguments", [])),
         )
     return action
+
+
+def setup(server: SkiffLanguageServer, proposals: ProposalRequests, asking: Asking, turns: Turns) -> None:
+    client, settings, stats = server.client, server.settings, server.stats
+    sessions, documents = server.sessions, server.documents
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(
+            code_action_kinds=[
+                lsp.CodeActionKind.QuickFix,
+                lsp.CodeActionKind.RefactorRewrite,
+                lsp.CodeActionKind.Source,
+            ],
+            resolve_provider=True,
+        ),
+    )
+    def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        with stats.timed(lsp.TEXT_DOCUMENT_CODE_ACTION):
+            support = ActionSupport.of(client.capabilities)
+            if (
+                proposals.plain_review()
+            ):  # every waiting proposal, wherever the cursor is (new files included)
+                support.review = True
+                pending = [r.id for r in proposals.store.records.values() if r.status == "pending"]
+            else:
+                path = uri_to_path(params.text_document.uri)
+                pending = [r.id for r in proposals.store.pending_for(path)] if path is not None else []
+            support.presets_anywhere = not asking.can_ask()
+            return build_actions(params, support, settings.current.actions, pending)
+
+    @server.feature(lsp.CODE_ACTION_RESOLVE)
+    def code_action_resolve(params: lsp.CodeAction) -> lsp.CodeAction:
+        with stats.timed(lsp.CODE_ACTION_RESOLVE):
+            return resolve_action(params)
+
+    @server.command(ASK)
+    def cmd_ask(*args: Any) -> dict[str, Any]:
+        """`skiff.ask`: start a background turn and answer with its session id at once. A synchronous
+        handler, so the answer is sent before the turn task runs (and before any question it asks)."""
+        ask = p.parse(p.AskArgs, args[0] if args else None)
+        entry = sessions.get_or_create(None)
+
+        async def run() -> None:
+            await asyncio.sleep(REPLY_GAP)  # the answer goes out on its own (plain_review.REPLY_GAP)
+            prompt = ask.prompt
+            if prompt is None and ask.preset is None:
+                preset = await asking.pick_preset({x.title: name for name, x in PRESETS.items()})
+                if preset is None:
+                    return
+                ask.preset = preset
+            if ask.preset is not None and ask.preset not in PRESETS:
+                client.show_message(f"Skiff: unknown preset '{ask.preset}'", lsp.MessageType.Error)
+                return
+            if prompt is None:
+                prompt = PRESETS[ask.preset or "fix"].prompt
+            context = build_context(documents, ask.uri, ask.range, ask.diagnostics)
+            request = TurnRequest(prompt, context, None, settings.current.skiff_ui, background=True)
+            if not client.supports_progress() and not settings.current.skiff_ui:
+                client.show_message(f'Skiff: working on "{entry.title}" (the result comes as a message)')
+            try:
+                result = await turns.start(entry, request)
+            except asyncio.CancelledError:
+                return
+            except JsonRpcException as exc:
+                client.show_message(f"Skiff: {exc.message}", lsp.MessageType.Error)
+                return
+            if proposals.plain_review():
+                proposals.announce(result.get("proposalIds", []))
+
+        entry.title = ask.prompt or (PRESETS[ask.preset].title if ask.preset in PRESETS else "Ask agent")
+        task = asyncio.create_task(run())
+        server.background.add(task)
+        task.add_done_callback(server.background.discard)
+        return {"sessionId": entry.id}
