@@ -389,6 +389,9 @@ def test_handler_stats_percentiles():
 def test_pygls_is_the_version_the_compat_patches_were_checked_against():
     """server/pygls_compat.py patches pygls internals: an upgrade fails here until every patch is
     re-checked (and those pygls fixed upstream, like issue 621, deleted) and PYGLS_CHECKED moved on."""
+    import tomllib
     from importlib.metadata import version
 
     assert version("pygls") == PYGLS_CHECKED
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert f"pygls=={PYGLS_CHECKED}" in project["project"]["dependencies"], "pyproject pins what was checked"
