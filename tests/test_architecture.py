@@ -141,3 +141,23 @@ def test_private_pygls_attributes_are_used_only_in_the_compat_module() -> None:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
     assert offenders == [], "private pygls attributes outside server/pygls_compat.py"
     assert {"_workspace", "_handle_response", "_check_handler_result", "_start_io_async"} <= private
+
+
+MAX_LINES = 600
+
+
+def test_no_module_is_longer_than_a_newcomer_can_hold() -> None:
+    """One job per module: none over 600 lines in the package, the editor clients or the VS Code
+    extension (the parser corpora in tests/fixtures are data, not modules)."""
+    sources = [
+        *ROOT.glob("agent/**/*.py"),
+        *ROOT.glob("server/**/*.py"),
+        ROOT / "cli.py",
+        *ROOT.glob("vscode-client/src/**/*.ts"),
+        *ROOT.glob("editors/**/*.lua"),
+    ]
+    assert len(sources) > 100
+    long = {
+        str(p.relative_to(ROOT)): n for p in sources if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
