@@ -13,7 +13,7 @@ from skiff.agent.config import Registry
 from skiff.agent.messages import Message
 from skiff.agent.providers.base import ChatRequest, Delta, Provider, ProviderError
 from skiff.agent.providers.factory import make_provider
-from skiff.agent.providers.llama_cpp import LlamaCppProvider
+from skiff.agent.providers.llama_cpp import LlamaCppProvider, free_models, load_model, loaded_models
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
 
@@ -175,3 +175,14 @@ def test_factory_builds_the_embedded_model(smollm2_path: Path) -> None:
     assert isinstance(provider, LlamaCppProvider)
     assert provider.model_path == smollm2_path
     assert provider.n_ctx == spec.context_limit == 4096
+
+
+def test_cached_models_are_freed_before_the_interpreter_tears_down(smollm2_path: Path) -> None:
+    """`free_models` runs at exit (atexit): left to garbage collection after the module globals are gone,
+    each model's finalizer printed a TypeError traceback at the end of the test suite."""
+    loaded = load_model(smollm2_path, n_ctx=256)
+    assert loaded in loaded_models()
+    free_models()
+    assert loaded not in loaded_models()
+    assert loaded.llama._stack is not None and not loaded.llama._stack._exit_callbacks  # closed
+    assert load_model(smollm2_path, n_ctx=256) is not loaded  # loads afresh after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import threading
 import time
@@ -136,6 +137,18 @@ def load_model(
         loaded = LoadedModel(llama, path, n_ctx, elapsed, template, uses_tools)
         _MODELS[key] = loaded
         return loaded
+
+
+@atexit.register
+def free_models() -> None:
+    """Free every cached model while the interpreter is still whole. Left to garbage collection at exit,
+    llama-cpp-python's finalizer runs after its module globals are gone and prints a `TypeError:
+    'NoneType' object is not callable` traceback for each model."""
+    with _MODELS_LOCK:
+        models = list(_MODELS.values())
+        _MODELS.clear()
+    for loaded in models:
+        loaded.llama.close()
 
 
 def loaded_models() -> list[LoadedModel]:
