@@ -250,13 +250,13 @@ def _map_prose(
     """A reply with no code at all may still state its change in prose ("`A` should be `B`"): that change,
     when exactly one file holds `A` once (`parsing/prose_edit.py`)."""
     found = [
-        (path, change)
+        (path, text, change)
         for path, text in current.items()
         if text is not None and path not in frozen and (change := prose_change(reply, text)) is not None
     ]
     if len(found) == 1:
-        path, change = found[0]
-        put(path, apply_prose_change(current[path] or "", change), f"{path}: the change stated in the answer")
+        path, text, change = found[0]
+        put(path, apply_prose_change(text, change), f"{path}: the change stated in the answer")
 
 
 def _nl(text: str) -> str:

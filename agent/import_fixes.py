@@ -11,6 +11,8 @@ from pyflakes import api as pyflakes_api
 from pyflakes import messages as pyflakes_messages
 from pyflakes import reporter as pyflakes_reporter
 
+from skiff.agent.parsing.definitions import docstring_node
+
 
 def fix_imports(path: str, text: str) -> str:
     """Both fixes below, in order."""
@@ -39,14 +41,7 @@ def hoist_future_imports(path: str, text: str) -> str:
     except SyntaxError:
         return text
     lines = rest.splitlines(keepends=True)
-    first = tree.body[0] if tree.body else None
-    doc = (
-        first
-        if isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-        else None
-    )
+    doc = docstring_node(tree)
     if doc is not None:
         at = doc.end_lineno or doc.lineno
     else:
@@ -75,7 +70,7 @@ def add_stdlib_imports(path: str, text: str) -> str:
         tree = ast.parse(text)
     except SyntaxError:
         return text
-    undefined = _undefined(text, path)
+    undefined = {name for _, name in _undefined(text, path)}
     as_module = {
         n.value.id
         for n in ast.walk(tree)
@@ -90,14 +85,9 @@ def add_stdlib_imports(path: str, text: str) -> str:
         return text
     lines = text.splitlines(keepends=True)
     at = 0
+    doc = docstring_node(tree)
     for node in tree.body:
-        is_doc = (
-            node is tree.body[0]
-            and isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        )
-        if is_doc or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+        if node is doc or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
             at = node.end_lineno or node.lineno
             continue
         break
@@ -117,7 +107,12 @@ def add_stdlib_imports(path: str, text: str) -> str:
 
 def undefined_names(text: str, rel: str) -> list[str]:
     """`rel:line: undefined name 'x'` for each name pyflakes finds undefined in `text`."""
-    collected: list[str] = []
+    return [f"{rel}:{line}: undefined name '{name}'" for line, name in _undefined(text, rel)]
+
+
+def _undefined(text: str, rel: str) -> list[tuple[int, str]]:
+    """(line, name) for each name pyflakes finds undefined in `text`."""
+    collected: list[tuple[int, str]] = []
 
     class _Collect(pyflakes_reporter.Reporter):
         def __init__(self) -> None:
@@ -125,7 +120,7 @@ def undefined_names(text: str, rel: str) -> list[str]:
 
         def flake(self, message: pyflakes_messages.Message) -> None:
             if isinstance(message, pyflakes_messages.UndefinedName):
-                collected.append(f"{rel}:{message.lineno}: undefined name '{message.message_args[0]}'")
+                collected.append((message.lineno, str(message.message_args[0])))
 
         def syntaxError(self, *args: object) -> None:
             pass
@@ -135,7 +130,3 @@ def undefined_names(text: str, rel: str) -> list[str]:
 
     pyflakes_api.check(text, rel, _Collect())
     return collected
-
-
-def _undefined(text: str, path: str) -> set[str]:
-    return {m.rsplit("'", 2)[1] for m in undefined_names(text, path)}

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from skiff.agent.parsing.definitions import docstring_node
 from skiff.agent.textdiff import split_lines
 from skiff.agent.verify import Check
 
@@ -88,7 +89,7 @@ def enforce(intent: Intent, path: str, base: str | None, new: str) -> str:
 
 def graft_docstrings(base: str, base_tree: ast.Module, new_tree: ast.Module) -> str:
     """`base` with every docstring of `new_tree` put on the definition of the same qualified name."""
-    wanted = {q: doc for q, node in _definitions(new_tree) if (doc := _docstring_node(node)) is not None}
+    wanted = {q: doc for q, node in _definitions(new_tree) if (doc := docstring_node(node)) is not None}
     lines = split_lines(base)
     eol = "\r\n" if "\r\n" in base else "\n"
     edits: list[tuple[int, int, list[str]]] = []  # base lines [a, b) become the new lines
@@ -97,7 +98,7 @@ def graft_docstrings(base: str, base_tree: ast.Module, new_tree: ast.Module) -> 
         body: list[ast.stmt] = getattr(node, "body", [])
         if doc is None or not body:
             continue
-        old = _docstring_node(node)
+        old = docstring_node(node)
         first = body[0]
         indent = _indent_of(lines[first.lineno - 1]) if first.lineno - 1 < len(lines) else ""
         if old is not None and _text(old) == _text(doc):
@@ -135,20 +136,6 @@ def _indent_of(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def _docstring_node(node: ast.AST) -> ast.Expr | None:
-    body = getattr(node, "body", None)
-    if not body:
-        return None
-    first = body[0]
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
-        return first
-    return None
-
-
 def _definitions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
     out: list[tuple[str, ast.AST]] = [("<module>", tree)]
 
@@ -167,7 +154,7 @@ def _strip_docstrings(tree: ast.Module) -> str:
     tree = ast.parse(ast.unparse(tree))
     for _, node in _definitions(tree):
         body = getattr(node, "body", None)
-        if body and _docstring_node(node) is not None:
+        if body and docstring_node(node) is not None:
             node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
     return ast.dump(tree)
 
@@ -305,7 +292,7 @@ def check(intent: Intent, files: dict[str, tuple[str | None, str]]) -> Check | N
     if not trees:
         return None
     if intent.kind == "docstring":
-        problems += _missing(intent.names, trees, lambda n: _docstring_node(n) is not None, "docstring")
+        problems += _missing(intent.names, trees, lambda n: docstring_node(n) is not None, "docstring")
         for path, (b, n) in trees.items():
             if b is not None and _strip_docstrings(b) != _strip_docstrings(n):
                 problems.append(f"{path}: the request only asks for docstrings, but the code changed too")

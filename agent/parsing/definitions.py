@@ -122,3 +122,18 @@ def _indent_width(line: str) -> int:
 
 def definitions(source: str, python: bool) -> list[Definition] | None:
     return python_definitions(source) if python else regex_definitions(source)
+
+
+def docstring_node(node: ast.AST) -> ast.Expr | None:
+    """The docstring statement of a module, class or function node, if its body opens with one."""
+    body = getattr(node, "body", None)
+    if not body:
+        return None
+    first = body[0]
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return first
+    return None
