@@ -68,6 +68,7 @@ def test_parse_errors() -> None:
         "ruff format --check src",
         "mypy src",
         "npm test",
+        "node --test src/history.test.js",
         "cargo test --release",
         "go test ./...",
         "cd src && ls",
@@ -115,6 +116,9 @@ def test_auto_allows_read_only_and_test_commands(command: str) -> None:
         ("bash -c 'ls'", "bash -c 'ls'", "not on the allowlist"),
         ("eval ls", "eval ls", "never run automatically"),
         ("npm install left-pad", "npm install left-pad", "npm test"),
+        ("node build.js", "node build.js", "arbitrary code"),
+        ("node -e 'x'", "node -e 'x'", "arbitrary code"),
+        ("node --test --require ./hook.js t.js", "node --test --require ./hook.js t.js", "options after"),
         ("cat <<EOF\nhi\nEOF\ntouch x", "touch x", "not on the allowlist"),
     ],
 )

@@ -18,8 +18,8 @@ anything the scanner cannot follow is asked. A command line runs unasked only wh
 - for git: only read-only subcommands with allowlisted options, no `-c`/`-C`/`--git-dir`, and the
   repository's own config (.git/config) holds only keys that cannot name a program; such commands also
   run with git's command-line config set to neutral values (`GIT_NEUTRAL`: no pager, fsmonitor, hooks).
-Test and lint runners (pytest, python -m pytest/unittest/mypy/ruff, cargo test, go test, npm test) are
-admitted with their option allowlists: they run the project's own code by design.
+Test and lint runners (pytest, python -m pytest/unittest/mypy/ruff, cargo test, go test, npm test,
+node --test FILE...) are admitted with their option allowlists: they run the project's own code by design.
 A line that cannot be shown faithfully (control or bidi characters, over MAX_COMMAND chars) is denied.
 
 "Allow always" remembers the exact command line. Config patterns (`bash.allow`) are whole-word prefixes

@@ -168,6 +168,18 @@ def _rule_js(name: str, args: list[str]) -> str | None:
     return None
 
 
+def _rule_node(args: list[str]) -> str | None:
+    """`node --test FILE...`, the test runner built into Node: it runs the project's test files, as pytest
+    does. Any other use of node runs arbitrary code (`-e`, `--require`, `--import`, a script)."""
+    if args in (["--version"], ["-v"]):
+        return None
+    if args[:1] != ["--test"]:
+        return "node runs arbitrary code (allowed: node --test FILE...)"
+    if any(a.startswith("-") for a in args[1:]):
+        return "options after `node --test` are not allowed"
+    return None
+
+
 def _rule_test(args: list[str]) -> str | None:
     if {"-v", "-R"} & set(args):
         return "`test -v`/`-R` evaluates an array subscript (bash runs `$(...)` found there)"
@@ -206,6 +218,7 @@ RULES.update(
         ),
         "cargo": _rule_cargo,
         "go": _rule_go,
+        "node": _rule_node,
         "test": _rule_test,
         "[": _rule_test,
         "printf": _rule_printf,
