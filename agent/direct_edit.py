@@ -34,6 +34,8 @@ from skiff.agent.intent import Intent, complete_move, enforce, read_intent
 from skiff.agent.intent import check as check_intent
 from skiff.agent.messages import Message
 from skiff.agent.parsing.fences import without_fenced
+from skiff.agent.request_bounds import Bound, read_bound
+from skiff.agent.request_bounds import check as check_bound
 from skiff.agent.skill_cards import question_only
 from skiff.agent.verify import Verification, VerifyOptions, syntax_error, verify
 from skiff.agent.workspace import PathOutsideWorkspace
@@ -129,6 +131,7 @@ class DirectEdit:
         self.base: dict[str, str | None] = {}  # the files' texts before the turn (None: created by it)
         self.original: dict[str, str | None] = {}  # the files shown, as shown
         self.promise: Intent | None = None
+        self.bound: Bound | None = None
 
     async def run(self, request: str) -> str | None:
         """Edit, check, repair. Returns the final text; None when there were no files to show (the caller
@@ -150,6 +153,7 @@ class DirectEdit:
         self.base = dict(ctx.files)  # grows with the files the model creates
         self.original = dict(ctx.files)
         self.promise = read_intent(request) if turn.profile.verify_intent else None
+        self.bound = read_bound(request) if turn.profile.verify_intent else None
         base_parses = all([await syntax_error(rel, t) is None for rel, t in self.base.items() if t])
         attempts: list[Attempt] = []
         content = ""
@@ -211,6 +215,10 @@ class DirectEdit:
         verification = await verify(overlay, changed, request, turn.tool_ctx, self.verify_options)
         if self.promise is not None:
             self._check_promise(self.promise, verification, changed, shown)
+        if self.bound is not None and verification.parses:
+            bound_check = check_bound(self.bound, self._before_after(changed, []))
+            if bound_check is not None:
+                verification.checks.append(bound_check)
         turn.emit(MechanismFired("verify", verification.summary, verification.to_dict()))
         return verification
 
@@ -245,6 +253,12 @@ class DirectEdit:
         self, promise: Intent, verification: Verification, changed: list[Path], shown: list[str]
     ) -> None:
         """Add the intent check (`skiff.agent.intent`) over the changed files and the files shown."""
+        result = check_intent(promise, self._before_after(changed, shown))
+        if result is not None:
+            verification.checks.append(result)
+
+    def _before_after(self, changed: list[Path], shown: list[str]) -> dict[str, tuple[str | None, str]]:
+        """rel -> (text before the turn or None, text now) for the changed files and the files shown."""
         workspace = self.turn.tool_ctx.workspace
         rels = [workspace.relative(p) for p in changed]
         rels += [rel for rel in shown if rel not in rels]
@@ -256,9 +270,7 @@ class DirectEdit:
                     self.original[rel] if rel in self.original else workspace.read_base(workspace.root / rel)
                 )
                 files[rel] = (base, new)
-        result = check_intent(promise, files)
-        if result is not None:
-            verification.checks.append(result)
+        return files
 
     def _write(self, rel: str, text: str | None) -> bool:
         """Put `text` in the turn overlay; False (nothing written) for a path outside the workspace."""
