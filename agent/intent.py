@@ -315,15 +315,19 @@ def check(intent: Intent, files: dict[str, tuple[str | None, str]]) -> Check | N
                 problems.append(f"{path} still uses `{intent.old}`")
         if not any(_defines(n, intent.new) for _, n in trees.values()):
             problems.append(f"no file defines `{intent.new}`")
-    if problems:
-        return Check(
-            "intent",
-            False,
-            problems[0],
-            "The change does not do what was asked:\n- " + "\n- ".join(problems),
-            failed=1,
-        )
-    return None
+    return broken_promise(problems) if problems else None
+
+
+def broken_promise(problems: list[str], summary: str | None = None) -> Check:
+    """The failed intent check: one line for the proposal (`summary`, else the first problem) and the
+    list the repair round shows the model."""
+    return Check(
+        "intent",
+        False,
+        summary or problems[0],
+        "The change does not do what was asked:\n- " + "\n- ".join(problems),
+        failed=1,
+    )
 
 
 def _missing(

@@ -10,20 +10,22 @@ is missing. Text-based: it reads Python, JavaScript and TypeScript alike. Part o
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
+from skiff.agent.intent import broken_promise
+from skiff.agent.textdiff import opcodes
 from skiff.agent.verify import Check
 
 _VALIDATION = re.compile(r"\b(rais\w*|throw\w*|reject\w*|errors?|invalid|validat\w*|exceptions?)\b", re.I)
 _NUMBER = r"(?P<n>-?\d+(?:\.\d+)?)"
-# (a phrase naming a bound, the comparison it stands for: "0 or more" is `>= 0`)
+# (a phrase naming a bound, the comparison it stands for with its number, 0 when it names none:
+# "0 or more" is `>= 0`, "negative" is `< 0`)
 _PHRASES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bnon-?negative\b", re.I), ">= 0"),
-    (re.compile(r"\bnegative\b", re.I), "< 0"),
-    (re.compile(r"\bnon-?positive\b", re.I), "<= 0"),
-    (re.compile(r"\bpositive\b", re.I), "> 0"),
+    (re.compile(r"\bnon-?negative\b", re.I), ">="),
+    (re.compile(r"\bnegative\b", re.I), "<"),
+    (re.compile(r"\bnon-?positive\b", re.I), "<="),
+    (re.compile(r"\bpositive\b", re.I), ">"),
     (re.compile(rf"(?<![\w.]){_NUMBER}\s+or\s+(?:more|greater|higher|above|larger|over)\b", re.I), ">="),
     (re.compile(rf"\bat\s+least\s+{_NUMBER}(?![\w.])", re.I), ">="),
     (re.compile(rf"(?<![\w.]){_NUMBER}\s+or\s+(?:less|fewer|lower|below|smaller|under)\b", re.I), "<="),
@@ -70,14 +72,13 @@ def read_bound(request: str) -> Bound | None:
         if m is None:
             continue
         value = m.groupdict().get("n") or "0"
-        op = meaning.split()[0]
         before = request[: m.start()]
         bad = list(_BAD_CLAUSE.finditer(before))
         good = list(_GOOD_CLAUSE.finditer(before))
         clause = max([*bad, *good], key=lambda c: c.start(), default=None)
         names_bad = clause is not None and clause in bad
         negated = len(_NOT.findall(before[clause.end() if clause else 0 :])) % 2 == 1
-        reject = op if names_bad != negated else _NEGATE[op]
+        reject = meaning if names_bad != negated else _NEGATE[meaning]
         s = _SUBJECT.search(before)
         subject = (s.group("name") or s.group("name2")) if s else None
         return Bound(m.group(0), value, f"{reject} {value}", subject)
@@ -99,10 +100,9 @@ def check(bound: Bound, files: dict[str, tuple[str | None, str]]) -> Check | Non
     nothing was added)."""
     added: list[str] = []
     for base, new in files.values():
-        old_lines = (base or "").splitlines()
-        for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, old_lines, new.splitlines()).get_opcodes():
-            if tag in ("replace", "insert"):
-                added += new.splitlines()[j1:j2]
+        new_lines = new.splitlines()
+        for _, _, _, j1, j2 in opcodes((base or "").splitlines(), new_lines):
+            added += new_lines[j1:j2]
     if not added or any(compares_with(line, bound.value) for line in added):
         return None
     who = f"`{bound.subject}`" if bound.subject else "the value"
@@ -110,5 +110,4 @@ def check(bound: Bound, files: dict[str, tuple[str | None, str]]) -> Check | Non
         f'the request says "{bound.phrase}", but no line of the change compares {who} with {bound.value}. '
         f"Add that check: the code must also reject `{bound.subject or 'value'} {bound.reject}`."
     )
-    summary = f'the bound "{bound.phrase}" is not checked'
-    return Check("intent", False, summary, f"The change does not do what was asked:\n- {problem}", failed=1)
+    return broken_promise([problem], summary=f'the bound "{bound.phrase}" is not checked')
